@@ -1,0 +1,1 @@
+"""The client: request validation, HTTP + SSE transport, event normalisation, thread policy."""

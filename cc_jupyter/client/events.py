@@ -1,0 +1,57 @@
+"""Normalisation of decoded SSE events into the protocol's event types.
+
+The wire form is unknown (see the protocol notes), so each event is read in whichever of the
+three framings it arrived: A (``event:`` line + payload), B (envelope ``{"event", "data"}`` in the
+data line only) or C (both). ``updates`` payloads wrapped in a graph-node name are unwrapped.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .sse import SSEvent
+
+KNOWN_TYPES = frozenset({"updates", "custom", "metadata", "error", "end"})
+_UPDATE_KEYS = ("messages", "run_id")
+_loads = json.loads
+
+
+@dataclass(slots=True)
+class Event:
+    """A protocol event: ``type`` (``updates``, ``custom``, ... or anything else) and its payload."""
+
+    type: str
+    data: Any
+    framing: str = "A"  # "A", "B" or "C": how it arrived, for diagnostics
+    id: str = ""
+
+
+def normalise(sse: SSEvent) -> Event | None:
+    """Turn one SSE event into an :class:`Event`; ``None`` for an event with empty data."""
+    raw = sse.data
+    if not raw:
+        return None
+    try:
+        payload: Any = _loads(raw)
+    except ValueError:
+        return Event(sse.event, raw, "A", sse.id)  # non-JSON data is kept as text
+    kind = sse.event
+    framing = "A"
+    if type(payload) is dict and "data" in payload and isinstance(payload.get("event"), str):
+        framing = "B" if kind == "message" else "C"
+        kind = payload["event"]
+        payload = payload["data"]
+    if kind == "updates":
+        payload = unwrap_node(payload)
+    return Event(kind, payload, framing, sse.id)
+
+
+def unwrap_node(payload: Any) -> Any:
+    """``{"executor": {"messages": [...]}}`` -> ``{"messages": [...]}``; anything else unchanged."""
+    if type(payload) is dict and len(payload) == 1:
+        (inner,) = payload.values()
+        if type(inner) is dict and any(key in inner for key in _UPDATE_KEYS):
+            return inner
+    return payload

@@ -1,0 +1,105 @@
+"""An incremental Server-Sent Events decoder that follows the WHATWG parsing rules.
+
+Bytes go in as they arrive from the socket, in chunks of any size; complete events come out.
+Lines are split on the bytes CR, LF and CRLF (a CRLF may straddle two chunks) before decoding,
+so a UTF-8 character split across chunks is reassembled, and invalid UTF-8 becomes U+FFFD
+instead of an exception. A BOM at the very start of the stream is dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(slots=True)
+class SSEvent:
+    """One dispatched event: ``event`` is ``"message"`` when the stream named none."""
+
+    event: str
+    data: str
+    id: str
+    retry: int | None = None
+
+
+class SSEDecoder:
+    """Feed bytes with :meth:`feed`; it returns the events completed by those bytes."""
+
+    def __init__(self) -> None:
+        self._pending = b""  # an incomplete line carried to the next chunk
+        self._skip_lf = False  # the previous chunk ended in CR: a leading LF ends nothing
+        self._bom_checked = False
+        self._event = ""
+        self._data: list[str] = []
+        self._last_id = ""
+        self._retry: int | None = None
+        self.comments = 0  # keep-alive comment lines seen (for diagnostics)
+
+    def feed(self, chunk: bytes) -> list[SSEvent]:
+        if not chunk:
+            return []
+        if self._skip_lf:
+            self._skip_lf = False
+            if chunk[:1] == b"\n":
+                chunk = chunk[1:]
+        buffer = self._pending + chunk if self._pending else chunk
+        if not self._bom_checked:
+            if len(buffer) < 3 and _BOM.startswith(buffer):
+                self._pending = buffer
+                return []
+            self._bom_checked = True
+            if buffer.startswith(_BOM):
+                buffer = buffer[3:]
+        lines = buffer.splitlines()
+        last = buffer[-1:]
+        if last == b"\r":
+            self._skip_lf = True
+            self._pending = b""
+        elif last == b"\n":
+            self._pending = b""
+        else:
+            self._pending = lines.pop() if lines else b""
+        events: list[SSEvent] = []
+        for line in lines:
+            self._line(line, events)
+        return events
+
+    def close(self) -> list[SSEvent]:
+        """End of stream: an unterminated last line is processed, an unfinished event discarded."""
+        events: list[SSEvent] = []
+        if self._pending:
+            self._line(self._pending, events)
+            self._pending = b""
+        self._event, self._data = "", []
+        return events
+
+    def _line(self, line: bytes, events: list[SSEvent]) -> None:
+        if not line:
+            self._dispatch(events)
+            return
+        if line[:1] == b":":
+            self.comments += 1
+            return
+        name, colon, value = line.partition(b":")
+        if colon and value[:1] == b" ":
+            value = value[1:]
+        if name == b"data":
+            self._data.append(value.decode("utf-8", "replace"))
+        elif name == b"event":
+            self._event = value.decode("utf-8", "replace")
+        elif name == b"id":
+            if b"\x00" not in value:
+                self._last_id = value.decode("utf-8", "replace")
+        elif name == b"retry":
+            if value.isdigit():
+                self._retry = int(value)
+        # any other field is ignored, as the spec says
+
+    def _dispatch(self, events: list[SSEvent]) -> None:
+        if not self._data:
+            self._event = ""
+            return
+        data = self._data[0] if len(self._data) == 1 else "\n".join(self._data)
+        events.append(SSEvent(self._event or "message", data, self._last_id, self._retry))
+        self._event, self._data = "", []
