@@ -75,15 +75,18 @@ async def ainvoke(
 def start(
     request: Request,
     *,
+    run: Run | None = None,
     idle_timeout: float | None = None,
     connect_timeout: float = 15.0,
     on_change: Callable[[], None] | None = None,
 ) -> "RunHandle":
-    """Start ``request`` on the background loop and return its handle at once."""
+    """Start ``request`` on the background loop and return its handle at once.
+
+    Pass ``run`` (made with ``Run(request)``) to show a view of it before any I/O starts."""
     from .runner import RunHandle
     from .transport import stream_into
 
-    run = Run(request)
+    run = run if run is not None else Run(request)
     coro = stream_into(request, run, idle_timeout=idle_timeout, connect_timeout=connect_timeout, on_change=on_change)
     return RunHandle(run, coro)
 

@@ -22,8 +22,8 @@ def error_for_status(status: int, body: bytes, headers: Any, endpoint: str) -> C
     said = f": {detail}" if detail else ""
     if status in (401, 403):
         return AuthenticationError(
-            f"{status} from the API{said} — the key in CLOUDCODE_API_KEY was rejected; "
-            "run %cloudcode login (or set CLOUDCODE_API_KEY) with a valid key.",
+            f"{status} from the API{said} — the API key was rejected: set a valid key in "
+            "CLOUDCODE_API_KEY or run %cloudcode login.",
             status=status,
         )
     if status in (400, 422):

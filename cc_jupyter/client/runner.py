@@ -88,6 +88,10 @@ class RunHandle:
     def done(self) -> bool:
         return self._settled.is_set()
 
+    def wait_settled(self, timeout: float) -> bool:
+        """Wait (without raising) until the connection is closed and the run settled."""
+        return self._settled.wait(timeout)
+
     def cancel(self) -> None:
         """Close the connection now; thread-safe, returns at once."""
         self._future.cancel()
@@ -103,10 +107,10 @@ class RunHandle:
             if tick is not None:
                 tick()
             raise RunCancelled(self.run) from None
-        if self._future.done() and not self._future.cancelled():
-            exc = self._future.exception()
-            if exc is not None:
-                raise exc
+        try:
+            self._future.result(timeout=5)  # settled: the future completes right after
+        except (concurrent.futures.CancelledError, concurrent.futures.TimeoutError):
+            pass  # cancelled (Stop button, cancel()): the run says so in its status
         return self.run
 
     def _wait(self, timeout: float | None, tick: Callable[[], None] | None) -> None:

@@ -1,0 +1,1 @@
+"""The IPython magics: parse a cell, wire a run to a view. No HTTP, no rendering here."""

@@ -1,0 +1,56 @@
+"""Demo mode: the bundled simulator on loopback stands in for the API, no key needed."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ..client.settings import Settings, env_settings
+
+DEMO_REPO = "https://github.com/cc-jupyter-demo/hello-notebook"
+DEMO_KEY = "demo-key-not-a-secret"
+DEMO_TOKEN = "demo-token-not-a-secret"
+
+
+class DemoMode:
+    """Owns an in-process simulator while demo mode is on."""
+
+    def __init__(self) -> None:
+        self.simulator: Any = None
+        self.url: str | None = None
+
+    @property
+    def on(self) -> bool:
+        return self.url is not None
+
+    def start(self) -> str:
+        external = os.environ.get("CLOUDCODE_DEMO_URL")
+        if external:  # a simulator started outside the kernel (tests, binder) is reused
+            self.url = external.rstrip("/")
+            return self.url
+        if self.simulator is None:
+            from ..simulator import Simulator
+
+            self.simulator = Simulator(host="127.0.0.1", port=0).start()
+        self.url = self.simulator.url
+        return self.url
+
+    def stop(self) -> None:
+        if self.simulator is not None:
+            self.simulator.stop()
+        self.simulator = None
+        self.url = None
+
+    def settings(self, repo: str | None, branch: str | None) -> Settings:
+        assert self.url is not None
+        return Settings(
+            api_url=self.url,
+            api_key=DEMO_KEY,
+            github_token=DEMO_TOKEN,
+            repo=repo or env_settings().repo or DEMO_REPO,
+            branch=branch or env_settings().branch,
+        )
+
+
+def demo_requested_by_environment() -> bool:
+    return os.environ.get("CLOUDCODE_DEMO", "").strip().lower() in ("1", "true", "yes", "on")

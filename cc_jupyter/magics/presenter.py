@@ -1,0 +1,123 @@
+"""Wiring one run to what the user sees: a live widget view or text, then a static transcript.
+
+One writer per widget: the flusher on the I/O loop thread refreshes the live view; the Stop
+button only signals. The main thread swaps the live view for the transcript at the end, so
+the saved notebook holds plain HTML + text, never a widget placeholder.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any, Callable
+
+from ..run.state import Run
+
+if TYPE_CHECKING:
+    from ..client.runner import RunHandle
+
+REFRESH_INTERVAL = 0.1  # seconds: the view never refreshes faster than 10 Hz
+
+
+class Presenter:
+    """Shows ``run`` live (``mode`` "widget" or "text") and leaves a transcript when it ends."""
+
+    def __init__(self, run: Run, *, mode: str, simulated: bool = False, write: Callable[[str], None] | None = None):
+        self.run = run
+        self.mode = mode
+        self.simulated = simulated
+        self.handle: RunHandle | None = None
+        self.finished = False
+        self._stop_requested = False
+        self._display: Any = None
+        self._view: Any = None
+        self._flusher_future: Any = None
+        self._write = write or _print
+
+    # ----- before I/O -----
+    def show(self) -> None:
+        """Display the view (nothing has been sent yet)."""
+        if self.mode == "widget":
+            from IPython.display import display
+
+            from ..views.widget import LiveView
+
+            self._view = LiveView(self.run, on_stop=self.request_stop, simulated=self.simulated)
+            self._display = display(_displayable(self._view), display_id=True)
+        else:
+            from ..views.text import TextView
+
+            self._view = TextView(self.run, write=self._write, parallel=self.run.info.parallel)
+            self._write(_header_line(self.run, self.simulated))
+
+    def attach(self, handle: "RunHandle") -> None:
+        """The run has started: begin refreshing the live view on the I/O loop."""
+        self.handle = handle
+        if self._stop_requested:
+            handle.cancel()
+        if self.mode == "widget":
+            from ..client.runner import background
+            from ..views.flusher import Flusher
+
+            flusher = Flusher(self._view.refresh, interval=REFRESH_INTERVAL)
+            self._flusher_future = background.submit(flusher.run_until(handle.done))
+
+    def request_stop(self) -> None:
+        """The Stop button: only signal (it may be called from another thread)."""
+        self._stop_requested = True
+        if self.handle is not None:
+            self.handle.cancel()
+
+    def note(self, text: str) -> None:
+        """A one-line remark in text mode."""
+        self._write(f"cloudcode: {text}")
+
+    # ----- waiting (main thread) -----
+    def wait(self) -> Run:
+        """Block until the run ends, refreshing a text view from this thread; then finish."""
+        assert self.handle is not None
+        tick = self._view.refresh if self.mode == "text" else None
+        try:
+            self.handle.wait(tick=tick)
+        finally:
+            self.finish()
+        return self.run
+
+    def finish(self) -> None:
+        """Swap the live view for the static transcript (idempotent; main thread)."""
+        if self.finished or (self.handle is not None and not self.handle.done()):
+            return
+        self.finished = True
+        if self._flusher_future is not None:
+            try:
+                self._flusher_future.result(timeout=5)
+            except Exception:
+                pass
+        if self.mode == "widget":
+            from ..views.transcript import Transcript
+
+            self._view.close()
+            self._display.update(Transcript(self.run, simulated=self.simulated))
+            _close_widgets(self._view)
+        else:
+            self._view.close()
+
+
+def _displayable(view: Any) -> Any:
+    return getattr(view, "widget", view)
+
+
+def _close_widgets(view: Any) -> None:
+    closer = getattr(view, "close_widgets", None)
+    if callable(closer):
+        closer()
+
+
+def _header_line(run: Run, simulated: bool) -> str:
+    source = " · simulator" if simulated else ""
+    tasks = ", ".join(run.tasks)
+    return f"cloudcode: {run.info.repo}@{run.info.branch} · {run.info.model}{source} · thread {run.thread_id} · tasks: {tasks}"
+
+
+def _print(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()

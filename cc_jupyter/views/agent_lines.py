@@ -1,0 +1,164 @@
+"""The agent's conversation (``run.messages``) as short, readable items for the Agent tab."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from ..run.messages import message_text, one_line, tool_calls
+from ..run.state import Run
+from .lines import escape, pre
+from .links import linkify
+from .records import collapsed_result
+
+MAX_TEXT_CHARS = 4000
+MAX_DETAIL_CHARS = 3000
+
+PROMPT, TEXT, CALL, RESULT, OTHER = "prompt", "text", "call", "result", "other"
+
+_ROLE = {"user": "human", "assistant": "ai"}
+
+
+class AgentItem(NamedTuple):
+    kind: str
+    text: str
+    task: str | None = None
+    detail: str = ""  # the (bounded) full tool result, shown folded
+
+
+def message_role(message: dict[str, Any]) -> str:
+    """``human``, ``ai``, ``tool``, ``system`` or another type, whichever dump shape arrived."""
+    kind = str(message.get("type") or _ROLE.get(str(message.get("role")), "") or "").lower()
+    for suffix in ("messagechunk", "message"):
+        if kind.endswith(suffix) and kind != suffix:
+            kind = kind[: -len(suffix)]
+    return kind
+
+
+def message_items(message: dict[str, Any], task: str | None = None) -> list[AgentItem]:
+    """One message as items: prompt, text, tool calls, or a collapsed tool result."""
+    role = message_role(message)
+    text = message_text(message)
+    if role == "human":
+        return [AgentItem(PROMPT, one_line(text, 300), task)] if text.strip() else []
+    if role == "ai":
+        items = [AgentItem(TEXT, _clip(text.strip()), task)] if text.strip() else []
+        for name, argument in tool_calls(message):
+            items.append(AgentItem(CALL, f"▶ {name}: {argument}" if argument else f"▶ {name}", task))
+        return items
+    if role == "tool":
+        name = str(message.get("name") or "")
+        summary = collapsed_result(text, message.get("status") == "error")
+        if name:
+            summary = summary.replace("◀ ", f"◀ {name} ", 1)
+        return [AgentItem(RESULT, summary, task, _clip(text, MAX_DETAIL_CHARS))]
+    if text.strip():
+        return [AgentItem(OTHER, f"· {role or 'message'}: {one_line(text)}", task)]
+    return []
+
+
+def _clip(text: str, limit: int = MAX_TEXT_CHARS) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}\n… ({len(text) - limit:,} more characters in run.messages)"
+
+
+def item_html(item: AgentItem, labelled: bool = False) -> str:
+    label = (
+        f'<span style="color:#6e7781;font-family:monospace">[{escape(item.task)}]</span> '
+        if labelled and item.task
+        else ""
+    )
+    if item.kind == PROMPT:
+        return f'<div style="color:#6e7781;margin:2px 0">{label}<b>You:</b> {escape(item.text)}</div>'
+    if item.kind == TEXT:
+        return f'<div style="white-space:pre-wrap;margin:4px 0">{label}{linkify(item.text)}</div>'
+    if item.kind == CALL:
+        return f'<div style="color:#0969da;font-family:monospace;margin:1px 0">{label}{escape(item.text)}</div>'
+    if item.kind == RESULT:
+        body = pre(escape(item.detail), "max-height:16em;overflow:auto") if item.detail.strip() else ""
+        return (
+            f'<details style="margin:1px 0"><summary style="color:#6e7781;font-family:monospace">'
+            f"{label}{escape(item.text)}</summary>{body}</details>"
+        )
+    return f'<div style="color:#6e7781;margin:1px 0">{label}{escape(item.text)}</div>'
+
+
+def item_text(item: AgentItem, labelled: bool = False) -> str:
+    prefix = f"[{item.task}] " if labelled and item.task else ""
+    return prefix + ("You: " + item.text if item.kind == PROMPT else item.text)
+
+
+class AgentFeed:
+    """Renders the newest messages of a run, re-rendering only messages that are new or changed."""
+
+    def __init__(self, run: Run, max_messages: int = 60) -> None:
+        self.run = run
+        self.max_messages = max_messages
+        self._cache: dict[int, tuple[dict[str, Any], str]] = {}  # id(message) -> (message, html)
+        self._task_of: dict[int, tuple[dict[str, Any], str]] = {}  # holds the message: ids stay unique
+        self._seen: dict[str, int] = {}
+        self._window: tuple[int, ...] = ()
+
+    @property
+    def labelled(self) -> bool:
+        return self.run.info.parallel or len(self.run.tasks) > 1
+
+    def window(self) -> list[dict[str, Any]]:
+        messages = self.run.messages
+        end = len(messages)
+        return messages[max(0, end - self.max_messages) : end]
+
+    def changed(self) -> bool:
+        """Whether the newest messages differ from the last :meth:`html` (O(max_messages))."""
+        return tuple(map(id, self.window())) != self._window
+
+    def html(self, budget: int = 32_000) -> str:
+        """The newest messages that fit in ``budget`` characters, oldest first."""
+        window = self.window()
+        self._window = tuple(map(id, window))
+        labelled = self.labelled
+        if labelled:
+            self._index_tasks(window)
+        cache: dict[int, tuple[dict[str, Any], str]] = {}
+        parts: list[str] = []
+        used = 0
+        for message in reversed(window):
+            hit = self._cache.get(id(message))
+            if hit is None or hit[0] is not message:
+                task = self._task_of.get(id(message), (None, None))[1] if labelled else None
+                hit = (message, "".join(item_html(i, labelled) for i in message_items(message, task)))
+            cache[id(message)] = hit
+            used += len(hit[1])
+            if used > budget and parts:
+                break
+            parts.append(hit[1])
+        self._cache = cache
+        hidden = len(self.run.messages) - len(parts)
+        if not parts:
+            return '<div style="color:#6e7781">No messages from the agent yet.</div>'
+        parts.reverse()
+        if hidden > 0:
+            parts.insert(0, f'<div style="color:#6e7781">… {hidden:,} earlier messages (run.messages)</div>')
+        return "".join(parts)
+
+    def _index_tasks(self, window: list[dict[str, Any]]) -> None:
+        for name, task in list(self.run.tasks.items()):
+            messages = task.messages
+            end = len(messages)
+            for message in messages[self._seen.get(name, 0) : end]:
+                self._task_of[id(message)] = (message, name)
+            self._seen[name] = end
+        if any(self._task_of.get(id(m), (None,))[0] is not m for m in window):
+            self._task_of = {}  # a message was replaced in place: re-index once
+            for name, task in list(self.run.tasks.items()):
+                for message in task.messages[:]:
+                    self._task_of[id(message)] = (message, name)
+
+
+def agent_text(run: Run, max_messages: int = 40) -> list[str]:
+    """The newest messages as plain lines (for text views and transcripts)."""
+    labelled = run.info.parallel or len(run.tasks) > 1
+    names = {id(m): name for name, t in list(run.tasks.items()) for m in t.messages[:]} if labelled else {}
+    lines: list[str] = []
+    for message in run.messages[-max_messages:]:
+        for item in message_items(message, names.get(id(message))):
+            lines.append(item_text(item, labelled))
+    return lines

@@ -1,0 +1,117 @@
+"""Claude Code ``stream-json`` records (one JSON object per stdout line), read as display lines."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..run.messages import content_text, main_argument, one_line
+from .lines import FAILURE, NARRATION, SESSION, SUCCESS, TOOL, TOOL_RESULT, DisplayLine, clip
+
+RECORD_TYPES = frozenset({"system", "assistant", "user", "result"})
+
+
+def parse_record(line: str) -> dict[str, Any] | None:
+    """The stream-json record on ``line``, or ``None`` when it is ordinary output."""
+    stripped = line.strip()
+    if not (stripped.startswith("{") and stripped.endswith("}") and '"type"' in stripped):
+        return None
+    try:
+        record = json.loads(stripped)
+    except ValueError:
+        return None
+    if type(record) is dict and record.get("type") in RECORD_TYPES:
+        return record
+    return None
+
+
+def describe(record: dict[str, Any]) -> list[DisplayLine]:
+    """What a record means, as display lines (possibly none, e.g. an empty message)."""
+    kind = record.get("type")
+    if kind == "system":
+        return [_system(record)]
+    if kind == "result":
+        return [_result(record)]
+    message = record.get("message")
+    content = message.get("content") if isinstance(message, dict) else None
+    if isinstance(content, str):
+        content = [{"type": "text", "text": content}]
+    if not isinstance(content, list):
+        return []
+    if kind == "assistant":
+        return _assistant(content)
+    return _user(content)
+
+
+def _system(record: dict[str, Any]) -> DisplayLine:
+    subtype = record.get("subtype")
+    if subtype == "init":
+        parts = ["session started"]
+        if record.get("model"):
+            parts.append(f"model {record['model']}")
+        tools = record.get("tools")
+        if isinstance(tools, list):
+            parts.append(f"{len(tools)} tools")
+        return DisplayLine(SESSION, "· " + " · ".join(str(p) for p in parts))
+    return DisplayLine(SESSION, f"· system: {one_line(str(subtype or 'note'))}")
+
+
+def _result(record: dict[str, Any]) -> DisplayLine:
+    facts = []
+    ms = record.get("duration_ms")
+    if isinstance(ms, (int, float)):
+        facts.append(f"{ms / 1000:.1f} s")
+    turns = record.get("num_turns")
+    if isinstance(turns, int):
+        facts.append(f"{turns} turn" + ("" if turns == 1 else "s"))
+    cost = record.get("total_cost_usd")
+    if isinstance(cost, (int, float)):
+        facts.append(f"${cost:.4f}")
+    if record.get("is_error") or str(record.get("subtype", "")).startswith("error"):
+        text = f"✖ {record.get('subtype') or 'error'}"
+        if facts:
+            text += " after " + " · ".join(facts)
+        detail = record.get("result")
+        if isinstance(detail, str) and detail.strip():
+            text += ": " + one_line(detail, 300)
+        return DisplayLine(FAILURE, text)
+    return DisplayLine(SUCCESS, "✔ finished" + (" in " + " · ".join(facts) if facts else ""))
+
+
+def _assistant(content: list[Any]) -> list[DisplayLine]:
+    lines: list[DisplayLine] = []
+    for block in content:
+        if not isinstance(block, dict):
+            continue
+        if block.get("type") == "text":
+            text = str(block.get("text") or "")
+            lines.extend(DisplayLine(NARRATION, clip(t)) for t in text.splitlines() if t.strip())
+        elif block.get("type") == "tool_use":
+            argument = main_argument(block.get("input"))
+            name = str(block.get("name") or "tool")
+            lines.append(DisplayLine(TOOL, f"▶ {name}: {argument}" if argument else f"▶ {name}"))
+    return lines
+
+
+def _user(content: list[Any]) -> list[DisplayLine]:
+    lines: list[DisplayLine] = []
+    for block in content:
+        if not isinstance(block, dict):
+            continue
+        if block.get("type") == "tool_result":
+            lines.append(DisplayLine(TOOL_RESULT, collapsed_result(content_text(block.get("content")), block.get("is_error"))))
+        elif block.get("type") == "text" and str(block.get("text") or "").strip():
+            lines.append(DisplayLine(SESSION, "· user: " + one_line(str(block["text"]))))
+    return lines
+
+
+def collapsed_result(text: str, is_error: Any = False) -> str:
+    """``◀ result: first line… (N lines)``."""
+    label = "error" if is_error else "result"
+    stripped = text.strip("\n")
+    if not stripped.strip():
+        return f"◀ {label}: (empty)"
+    count = stripped.count("\n") + 1
+    first = one_line(next(line for line in stripped.splitlines() if line.strip()), 120)
+    more = "…" if count > 1 and not first.endswith("…") else ""
+    return f"◀ {label}: {first}{more} ({count:,} line{'s' if count != 1 else ''})"
