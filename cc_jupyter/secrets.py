@@ -26,15 +26,20 @@ class SecretMasker:
         parts = [re.escape(v) for v in values] + [_TOKEN_SHAPES, _URL_CREDENTIALS]
         self._pattern = re.compile("|".join(parts))
         self._values = tuple(values)
+        # Every pattern needs one of these substrings: a cheap test that skips most text.
+        self._markers = tuple(values) + ("gh", "://")
 
     def text(self, value: str) -> str:
         """Mask one string."""
-        return self._pattern.sub(MASK, value)
+        for marker in self._markers:
+            if marker in value:
+                return self._pattern.sub(MASK, value)
+        return value
 
     def deep(self, value: Any) -> Any:
         """Mask every string inside JSON-like data (dicts, lists), returning new containers."""
         if isinstance(value, str):
-            return self._pattern.sub(MASK, value)
+            return self.text(value)
         if isinstance(value, dict):
             return {k: self.deep(v) for k, v in value.items()}
         if isinstance(value, list):

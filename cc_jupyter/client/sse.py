@@ -61,8 +61,19 @@ class SSEDecoder:
         else:
             self._pending = lines.pop() if lines else b""
         events: list[SSEvent] = []
+        data = self._data
+        # The common lines ("data: ...", "event: ...", blank) are handled inline: this loop
+        # runs once per line of a stream that may carry thousands of events per second.
         for line in lines:
-            self._line(line, events)
+            if not line:
+                if data:
+                    events.append(SSEvent(self._event or "message", data[0] if len(data) == 1 else "\n".join(data), self._last_id, self._retry))
+                    data.clear()
+                self._event = ""
+            elif line[:6] == b"data: ":
+                data.append(line[6:].decode("utf-8", "replace"))
+            else:
+                self._line(line, events)
         return events
 
     def close(self) -> list[SSEvent]:
@@ -71,7 +82,8 @@ class SSEDecoder:
         if self._pending:
             self._line(self._pending, events)
             self._pending = b""
-        self._event, self._data = "", []
+        self._event = ""
+        self._data.clear()
         return events
 
     def _line(self, line: bytes, events: list[SSEvent]) -> None:
@@ -97,9 +109,8 @@ class SSEDecoder:
         # any other field is ignored, as the spec says
 
     def _dispatch(self, events: list[SSEvent]) -> None:
-        if not self._data:
-            self._event = ""
-            return
-        data = self._data[0] if len(self._data) == 1 else "\n".join(self._data)
-        events.append(SSEvent(self._event or "message", data, self._last_id, self._retry))
-        self._event, self._data = "", []
+        data = self._data
+        if data:
+            events.append(SSEvent(self._event or "message", data[0] if len(data) == 1 else "\n".join(data), self._last_id, self._retry))
+            data.clear()
+        self._event = ""

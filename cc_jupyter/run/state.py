@@ -223,7 +223,9 @@ class Run:
         text = self.masker.text(text)
         payload["stdout"] = text
         name = payload.get("task_name")
-        task = self._task(name if isinstance(name, str) and name else None)
+        task = self.tasks.get(name) if type(name) is str else None
+        if task is None or task.status == "pending":
+            task = self._task(name if isinstance(name, str) and name else None)
         task.chunks.append(text)
         if '"result"' in text and text.lstrip().startswith("{"):
             self._maybe_result(task, text)

@@ -8,10 +8,10 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .scenario import HALF, DirectiveError, merge, split_prompt
+from .scenario import HALF, DirectiveError, Scenario, merge, split_prompt
 from .script import build
 from .stream import Disconnected, Player, Stopped, wait
-from .validate import parse_body, summarize
+from .validate import InvokeRequest, parse_body, summarize
 from .wire import Wire
 
 if TYPE_CHECKING:
@@ -192,7 +192,12 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(NONSSE_PAGE)
             return None
+        self._stream(rid, req, prompts, sc)
+        return None
 
+    def _stream(self, rid: int, req: InvokeRequest, prompts: list[str], sc: Scenario) -> None:
+        """Answer 200 and play a run; the record ends completed, cut or disconnected."""
+        state = self.state
         turn = state.threads.open_turn(req.thread_id, prompts)
         script = build(req, prompts, sc, turn)
         state.threads.attach(turn, script.messages)
@@ -219,4 +224,3 @@ class Handler(BaseHTTPRequestHandler):
         except Stopped:
             outcome = "cut"
         state.log.close(rid, outcome, status=200, events_sent=player.sent)
-        return None

@@ -34,12 +34,19 @@ def wait(sock: socket.socket, seconds: float, stop: threading.Event,
         if remaining <= 0:
             return
         try:
-            readable, _, _ = select.select([sock], [], [], max(0.0, min(POLL, remaining, due)))
             # Anything readable after the request body is either EOF or stray bytes to drop.
-            if readable and not sock.recv(65536):
+            if _readable(sock, max(0.0, min(POLL, remaining, due))) and not sock.recv(65536):
                 raise Disconnected
-        except (OSError, ValueError) as exc:
+        except OSError as exc:
             raise Disconnected from exc
+
+
+def _readable(sock: socket.socket, timeout: float) -> bool:
+    if hasattr(select, "poll"):  # select.select fails on descriptors >= 1024
+        poller = select.poll()
+        poller.register(sock, select.POLLIN | select.POLLERR | select.POLLHUP)
+        return bool(poller.poll(timeout * 1000))
+    return bool(select.select([sock], [], [], timeout)[0])
 
 
 class Player:

@@ -12,7 +12,10 @@ LAST_CHUNK = b"0\r\n\r\n"
 
 def encode(text: str) -> bytes:
     """UTF-8, turning lone surrogates (\\udc80-\\udcff) into the raw bytes they stand for."""
-    return text.encode("utf-8", "surrogateescape")
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # other lone surrogates, e.g. echoed from a prompt's JSON escapes
+        return text.encode("utf-8", "replace")
 
 
 def chunk(data: bytes) -> bytes:

@@ -1,0 +1,75 @@
+"""Shared bench helpers: a simulator in a child process, the flood request, timing."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+API_KEY = "bench-key-0123456789"
+GITHUB_TOKEN = "bench-token-0123456789"
+REPO = "https://github.com/octo/bench"
+
+
+@contextmanager
+def simulator_process() -> Iterator[str]:
+    """The simulator in its own process, so its CPU does not compete for our GIL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cc_jupyter.simulator", "--port", "0", "--pace", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline()
+        yield line.strip().rsplit(" ", 1)[-1]
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def flood_tasks(events: int, tasks: int = 8) -> dict[str, str]:
+    """``tasks`` parallel tasks; the flood directive spreads ``events`` custom events over them."""
+    prompts = {f"task-{i}": f"bench task {i}" for i in range(tasks)}
+    prompts["task-0"] += f"\nsim: flood={events}"
+    return prompts
+
+
+def flood_body(events: int, tasks: int = 8) -> dict:
+    return {
+        "repo_url": REPO,
+        "github_token": GITHUB_TOKEN,
+        "parallel_tasks": [{"prompt": p, "task_name": n} for n, p in flood_tasks(events, tasks).items()],
+    }
+
+
+HEADERS = {"x-api-key": API_KEY, "Content-Type": "application/json", "Accept": "text/event-stream"}
+
+
+def best_of(rounds: int, contenders: dict[str, Callable[[], int]]) -> dict[str, tuple[float, int]]:
+    """Run the contenders interleaved ``rounds`` times; keep each one's median time and event count."""
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    counts: dict[str, int] = {}
+    for _ in range(rounds):
+        for name, fn in contenders.items():
+            start = time.perf_counter()
+            counts[name] = fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: (statistics.median(t), counts[name]) for name, t in times.items()}
+
+
+def import_time(module: str, repeats: int = 7) -> float:
+    """Median seconds to import ``module`` in a fresh interpreter."""
+    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    samples = [
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+        for _ in range(repeats)
+    ]
+    return statistics.median(samples)
+
+
+def dumps(data: object) -> str:
+    return json.dumps(data, indent=2)

@@ -1,0 +1,82 @@
+"""Client throughput on a flood of ``custom`` events over 8 parallel tasks, and import time.
+
+Usage: python bench/bench_stream.py [--events 100000] [--rounds 3]
+
+(a) bare httpx + httpx-sse + json.loads, (b) the docs' approach (requests, iter_lines,
+json.loads of data: lines), (c) cc_jupyter.invoke to a completed Run. All three read the same
+stream from the simulator (a child process) on loopback in the same run; ratios are of times.
+Targets: (c)/(a) <= 1.2, import of cc_jupyter <= 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+
+from _common import API_KEY, GITHUB_TOKEN, HEADERS, REPO, best_of, flood_body, flood_tasks, import_time, simulator_process
+
+
+def bare_httpx(url: str, events: int) -> int:
+    import httpx
+    from httpx_sse import aconnect_sse
+
+    async def consume() -> int:
+        count = 0
+        async with httpx.AsyncClient(timeout=httpx.Timeout(10, read=None)) as client:
+            async with aconnect_sse(client, "POST", url + "/invoke/stdout", json=flood_body(events), headers=HEADERS) as source:
+                async for sse in source.aiter_sse():
+                    if sse.data:
+                        json.loads(sse.data)
+                        count += 1
+        return count
+
+    return asyncio.run(consume())
+
+
+def docs_requests(url: str, events: int) -> int:
+    import requests
+
+    count = 0
+    with requests.post(url + "/invoke/stdout", json=flood_body(events), headers=HEADERS, stream=True) as response:
+        for line in response.iter_lines():
+            if line.startswith(b"data:"):
+                json.loads(line[5:])
+                count += 1
+    return count
+
+
+def cc_jupyter_run(url: str, events: int) -> int:
+    import cc_jupyter
+
+    run = cc_jupyter.invoke(tasks=flood_tasks(events), repo=REPO, api_url=url, api_key=API_KEY, github_token=GITHUB_TOKEN)
+    assert run.status == "completed", run.error
+    return len(run.events)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    with simulator_process() as url:
+        results = best_of(
+            args.rounds,
+            {
+                "(a) httpx + httpx-sse + json.loads": lambda: bare_httpx(url, args.events),
+                "(b) requests iter_lines (docs)": lambda: docs_requests(url, args.events),
+                "(c) cc_jupyter.invoke -> Run": lambda: cc_jupyter_run(url, args.events),
+            },
+        )
+    base = results["(a) httpx + httpx-sse + json.loads"][0]
+    print(f"flood: {args.events:,} custom events over 8 tasks, median of {args.rounds} interleaved rounds")
+    for name, (seconds, count) in results.items():
+        print(f"  {name:38} {count:>8,} events  {seconds:6.3f} s  {count / seconds:>10,.0f} events/s  x{seconds / base:.2f} of (a)")
+    ratio = results["(c) cc_jupyter.invoke -> Run"][0] / base
+    print(f"(c)/(a) = {ratio:.2f}  (target <= 1.2)")
+    seconds = import_time("cc_jupyter")
+    print(f"import cc_jupyter: {seconds * 1000:.1f} ms (target <= 100 ms)")
+
+
+if __name__ == "__main__":
+    main()

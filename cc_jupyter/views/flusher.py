@@ -1,0 +1,39 @@
+"""Throttling, kept apart from rendering: call ``refresh`` at most every ``interval`` seconds."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Callable
+
+
+class Flusher:
+    """Drives a view's ``refresh`` on an asyncio loop until the run is done, then once more.
+
+    A failing refresh never breaks the loop: the first exception is kept in ``errors`` and
+    later ones are only counted in ``failures``.
+    """
+
+    def __init__(self, refresh: Callable[[], None], interval: float = 0.1) -> None:
+        self.refresh = refresh
+        self.interval = interval
+        self.errors: list[BaseException] = []
+        self.failures = 0
+        self.calls = 0
+
+    async def run_until(self, done: Callable[[], bool]) -> None:
+        """Refresh every ``interval`` while ``done()`` is false, then a final refresh."""
+        try:
+            while not done():
+                self._call()
+                await asyncio.sleep(self.interval)  # sleep after each call: the I/O gets its share
+        finally:
+            self._call()  # also when cancelled: the view shows what arrived
+
+    def _call(self) -> None:
+        self.calls += 1
+        try:
+            self.refresh()
+        except Exception as error:
+            self.failures += 1
+            if not self.errors:
+                self.errors.append(error)

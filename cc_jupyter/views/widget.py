@@ -1,0 +1,222 @@
+"""The live view: core ipywidgets only (works in Colab), refreshed by one flusher thread.
+
+Bytes matter (jupyter_server drops IOPub above 1000 msgs/s and 1 MB/s): a widget's ``value``
+is assigned only when its HTML changed; the selected tab follows every refresh, the others at
+most once a second; each tab's HTML is capped in size.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Callable
+
+from ..run.state import Run, TaskState
+from .agent_lines import AgentFeed
+from .lines import escape, lines_html, pre
+from .stdout_lines import StdoutReader
+from .style import badge, chip, format_duration, mark, repo_html
+from .transcript import outcome_html
+
+MAX_LINES = 200
+PANE_BUDGET = 32_000  # characters of HTML per tab update
+SLOW_INTERVAL = 1.0  # seconds between updates of what is not in view (and of the clock)
+_BOX = (
+    "display:flex;flex-direction:column-reverse;max-height:26em;overflow-y:auto;"  # stays scrolled to the end
+    "border:1px solid rgba(128,128,128,0.35);border-radius:4px"
+)
+_SMALL = "font-size:11px;color:#6e7781;margin:2px 0"
+
+
+class _TaskPane:
+    """One task's tab: its reader and HTML widget."""
+
+    def __init__(self, widgets: Any, task: TaskState, max_lines: int, mask: Callable[[str], str]) -> None:
+        self.task = task
+        self.reader = StdoutReader(task, max_lines, mask)
+        self.widget = widgets.HTML(value=self._render())
+        self._sent = self.widget.value
+        self._status = task.status
+
+    def update(self, final: bool = False) -> None:
+        if not final and not self.reader.pending and self.task.status == self._status:
+            return
+        self.reader.flush() if final else self.reader.poll()
+        self._status = self.task.status
+        html = self._render()
+        if html != self._sent:
+            self._sent = self.widget.value = html
+
+    def _render(self) -> str:
+        reader = self.reader
+        partial = reader.partial
+        newest = ([partial] if partial else []) + list(reversed(reader.tail))
+        if not newest:
+            return f'<div style="{_SMALL}">{mark(self.task.status)} {escape(self.task.status)} · waiting for output…</div>'
+        body, shown = lines_html(newest, PANE_BUDGET)
+        shown -= 1 if partial else 0
+        counter = f"{mark(self.task.status)} {escape(self.task.status)} · {reader.total:,} lines"
+        if reader.total > shown:
+            counter += f" · showing last {shown:,}"
+        return f'<div style="{_SMALL}">{counter}</div><div style="{_BOX}">{pre(body)}</div>'
+
+
+class _AgentPane:
+    """The Agent tab: the newest messages, re-rendered only when they change."""
+
+    def __init__(self, widgets: Any, run: Run) -> None:
+        self.feed = AgentFeed(run)
+        self.widget = widgets.HTML(value=self._render())
+        self._sent = self.widget.value
+
+    def update(self) -> None:
+        if not self.feed.changed():
+            return
+        html = self._render()
+        if html != self._sent:
+            self._sent = self.widget.value = html
+
+    def _render(self) -> str:
+        return f'<div style="{_BOX};padding:4px 8px;font-size:13px"><div>{self.feed.html(PANE_BUDGET)}</div></div>'
+
+
+class LiveView:
+    """Header (status chip, repo, thread, model, clock, Stop), one tab per task, an Agent tab.
+
+    ``refresh()`` and ``close()`` may run on a background thread (one at a time); the Stop
+    button's callback only calls ``on_stop()`` and relabels itself.
+    """
+
+    def __init__(self, run: Run, *, on_stop: Callable[[], None], simulated: bool = False, max_lines: int = MAX_LINES) -> None:
+        import ipywidgets as widgets
+
+        self.run = run
+        self.simulated = simulated
+        self.max_lines = max_lines
+        self._w = widgets
+        self._on_stop = on_stop
+        self._lock = threading.Lock()
+        self._closed = False
+        self._selection_changed = False
+        self._last_slow = 0.0
+        self._panes: dict[str, _TaskPane] = {}
+        self._header = widgets.HTML(layout=widgets.Layout(flex="1 1 auto"))
+        self._stop = widgets.Button(
+            description="Stop", icon="stop", button_style="danger", tooltip="Stop the run (keeps what arrived)",
+            layout=widgets.Layout(width="auto", flex="0 0 auto"),
+        )
+        self._stop.on_click(self._stop_clicked)
+        self._footer = widgets.HTML()
+        self._agent = _AgentPane(widgets, run)
+        self._tab = widgets.Tab()
+        self._sync_tabs()
+        self._tab.observe(self._selected, names="selected_index")
+        self.widget = widgets.VBox(
+            [widgets.HBox([self._header, self._stop], layout=widgets.Layout(align_items="center")), self._tab, self._footer]
+        )
+        self._update(time.monotonic(), everything=True)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    # ----- called by the flusher -----
+    def refresh(self) -> None:
+        """Update what changed: O(new data), ≤ a few small messages per call."""
+        with self._lock:
+            if self._closed:
+                return
+            now = time.monotonic()
+            slow = now - self._last_slow >= SLOW_INTERVAL
+            self._update(now, everything=slow)
+
+    def close(self) -> None:
+        """Final refresh of everything: unfinished lines, marks, chip, outcome. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._sync_tabs()
+            for pane in list(self._panes.values()):
+                pane.update(final=True)
+            self._agent.update()
+            self._set(self._tab, "titles", self._titles())
+            self._set(self._header, "value", self._header_html())
+            self._set(self._footer, "value", outcome_html(self.run))
+            self._stop.disabled = True
+            self._stop.layout.display = "none"
+
+    def close_widgets(self) -> None:
+        """Close every widget model (after the display was replaced by the transcript)."""
+        for pane in list(self._panes.values()):
+            pane.widget.close()
+        for widget in (self._agent.widget, self._header, self._stop, self._footer, self._tab, *self.widget.children, self.widget):
+            widget.close()
+
+    # ----- internals -----
+    def _update(self, now: float, everything: bool) -> None:
+        self._sync_tabs()
+        selected = self._tab.selected_index
+        self._selection_changed = False  # the selected tab is updated below in any case
+        names = list(self._panes)
+        for index, name in enumerate(names):
+            if everything or index == selected:
+                self._panes[name].update()
+        if everything or selected == len(names):
+            self._agent.update()
+        self._set(self._tab, "titles", self._titles())
+        if everything:
+            self._last_slow = now
+            self._set(self._header, "value", self._header_html())
+        if self.run.error is not None or everything:
+            self._set(self._footer, "value", self._error_html())
+
+    def _sync_tabs(self) -> None:
+        tasks = self.run.tasks
+        if len(tasks) == len(self._panes):  # tasks are only ever added
+            return
+        for name, task in list(tasks.items()):
+            if name not in self._panes:
+                self._panes[name] = _TaskPane(self._w, task, self.max_lines, self.run.masker.text)
+        selected = self._tab.selected_index
+        on_agent = selected is not None and selected >= len(self._tab.children) - 1 and len(self._tab.children) > 0
+        self._tab.children = [pane.widget for pane in self._panes.values()] + [self._agent.widget]
+        self._tab.titles = self._titles()
+        if on_agent:
+            self._tab.selected_index = len(self._panes)
+
+    def _titles(self) -> tuple[str, ...]:
+        marks = tuple(f"{mark(pane.task.status)} {name}" for name, pane in self._panes.items())
+        count = len(self.run.messages)
+        return marks + (f"Agent · {count}" if count else "Agent",)
+
+    def _header_html(self) -> str:
+        run = self.run
+        parts = [
+            chip(run.status),
+            repo_html(run.info.repo, run.info.branch),
+            f"thread <code>{escape(run.thread_id)}</code>" if run.thread_id else "no thread id yet",
+            f"model {escape(run.info.model)}",
+            format_duration(run.duration, precise=run.done),
+        ]
+        if self.simulated:
+            parts.append(badge("simulator"))
+        spans = "".join(f"<span>{part}</span>" for part in parts)
+        return f'<div style="display:flex;flex-wrap:wrap;gap:4px 14px;align-items:center;font-size:13px">{spans}</div>'
+
+    def _error_html(self) -> str:
+        error = self.run.error
+        return f'<div style="color:#cf222e;margin:4px 0"><b>✖</b> {escape(error.message)}</div>' if error else ""
+
+    @staticmethod
+    def _set(widget: Any, name: str, value: Any) -> None:
+        if getattr(widget, name) != value:
+            setattr(widget, name, value)
+
+    def _selected(self, change: dict[str, Any]) -> None:
+        self._selection_changed = True  # may run on the comm thread: only a flag
+
+    def _stop_clicked(self, _button: Any) -> None:
+        # May run on another thread while the cell is busy: signal only, no I/O here.
+        self._stop.disabled = True
+        self._stop.description = "Stopping…"
+        self._on_stop()
