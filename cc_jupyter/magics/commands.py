@@ -64,8 +64,8 @@ def _status(magics: "CloudCodeMagics", args: list[str]) -> None:
         f"GitHub token {mask_hint(s.github_token)}",
         f"repository   {s.repo or '(not set: %config CloudCode.repo = ... or CLOUDCODE_REPO)'}",
         f"branch       {s.branch}",
-        f"model        {'haiku' if magics.config.haiku else 'sonnet'}",
-        f"view         {'text' if magics.config.text else 'widgets (text where there is no widget frontend)'}",
+        f"model        {'haiku' if magics.cfg.haiku else 'sonnet'}",
+        f"view         {'text' if magics.cfg.text else 'widgets (text where there is no widget frontend)'}",
         f"thread       {_current_thread(magics, s) or '(none yet: the next run starts one)'}",
     ]
     running = magics.session.running()
@@ -147,7 +147,7 @@ def _demo(magics: "CloudCodeMagics", args: list[str]) -> None:
 def demo_settings(magics: "CloudCodeMagics") -> Settings | None:
     if not is_demo(magics):
         return None
-    return magics.demo.settings(magics.config.repo or None, magics.config.branch or None)
+    return magics.demo.settings(magics.cfg.repo or None, magics.cfg.branch or None)
 
 
 def is_demo(magics: "CloudCodeMagics") -> bool:

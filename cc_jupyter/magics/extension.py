@@ -14,7 +14,7 @@ def load(ipython: Any) -> None:
         return  # %load_ext twice: keep the session (threads, history) as it is
     magics = CloudCodeMagics(ipython)
     ipython.register_magics(magics)
-    ipython.configurables.append(magics.config)
+    ipython.configurables.append(magics.cfg)
     ipython.events.register("post_run_cell", magics.finish_settled_runs)
     setattr(ipython, _STATE_KEY, magics)
 
@@ -28,8 +28,8 @@ def unload(ipython: Any) -> None:
         ipython.events.unregister("post_run_cell", magics.finish_settled_runs)
     except ValueError:
         pass
-    if magics.config in ipython.configurables:
-        ipython.configurables.remove(magics.config)
+    if magics.cfg in ipython.configurables:
+        ipython.configurables.remove(magics.cfg)
     registry = ipython.magics_manager.magics
     for kind in ("line", "cell"):
         registry[kind].pop("cloudcode", None)

@@ -25,7 +25,7 @@ from .session import Session
 class CloudCodeMagics(Magics):
     def __init__(self, shell: Any) -> None:
         super().__init__(shell)
-        self.config = CloudCode(parent=shell)
+        self.cfg = CloudCode(parent=shell)
         self.session = Session()
         self.demo = DemoMode()
         if demo_requested_by_environment():
@@ -96,11 +96,11 @@ class CloudCodeMagics(Magics):
         if demo is not None:
             return demo
         return Settings(
-            api_url=self.config.api_url or env.api_url,
+            api_url=self.cfg.api_url or env.api_url,
             api_key=self.session.api_key or env.api_key,
             github_token=self.session.github_token or env.github_token,
-            repo=self.config.repo or env.repo,
-            branch=self.config.branch or env.branch,
+            repo=self.cfg.repo or env.repo,
+            branch=self.cfg.branch or env.branch,
         )
 
     def secret_values(self) -> list[str | None]:
@@ -108,7 +108,7 @@ class CloudCodeMagics(Magics):
         return [self.session.api_key, self.session.github_token, env.api_key, env.github_token]
 
     def mode(self, options: CellOptions) -> str:
-        if options.text or self.config.text or not _widget_frontend(self.shell):
+        if options.text or self.cfg.text or not _widget_frontend(self.shell):
             return "text"
         return "widget"
 
@@ -126,7 +126,7 @@ class CloudCodeMagics(Magics):
             settings=settings,
             repo=repo,
             branch=branch,
-            haiku=options.haiku or self.config.haiku,
+            haiku=options.haiku or self.cfg.haiku,
             thread_id=thread,
         )
         self._wait_for_thread(request.thread_id)
@@ -140,8 +140,8 @@ class CloudCodeMagics(Magics):
         handle = start(
             request,
             run=run,
-            idle_timeout=self.config.idle_timeout or None,
-            connect_timeout=self.config.connect_timeout,
+            idle_timeout=self.cfg.idle_timeout or None,
+            connect_timeout=self.cfg.connect_timeout,
         )
         presenter.attach(handle)
         self.session.record(handle, presenter)

@@ -219,8 +219,6 @@ class Handler(BaseHTTPRequestHandler):
             state.log.update(rid, status=200, outcome="streaming")
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             outcome = player.play(script, cut_at)
-        except (Disconnected, OSError):
-            outcome = "disconnected"
-        except Stopped:
-            outcome = "cut"
+        except (Disconnected, OSError, Stopped):
+            outcome = "cut" if state.stop.is_set() else "disconnected"
         state.log.close(rid, outcome, status=200, events_sent=player.sent)

@@ -26,20 +26,24 @@ class State:
     threads: ThreadStore = field(default_factory=ThreadStore)
     stop: threading.Event = field(default_factory=threading.Event)
     _open: set[socket.socket] = field(default_factory=set)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _changed: threading.Condition = field(default_factory=threading.Condition)
 
     def track(self, sock: socket.socket, alive: bool) -> None:
-        with self._lock:
+        with self._changed:
             (self._open.add if alive else self._open.discard)(sock)
+            self._changed.notify_all()
 
-    def drop_connections(self) -> None:
-        with self._lock:
+    def drop_connections(self, timeout: float = 2.0) -> None:
+        """Shut every open connection down and wait for their handlers to finish."""
+        with self._changed:
             socks = list(self._open)
         for sock in socks:
             try:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+        with self._changed:
+            self._changed.wait_for(lambda: not self._open, timeout)
 
     def reset(self) -> None:
         self.log.clear()

@@ -6,7 +6,7 @@ also reads by its mark and word); no JavaScript; bounded size whatever the outpu
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ..run.state import Run, TaskState
 from .agent_lines import AgentFeed
@@ -29,6 +29,7 @@ class Transcript:
         self.simulated = simulated
         self.tail_lines = tail_lines
         self._cache: tuple[int, dict[str, str]] | None = None
+        self._counts: dict[str, tuple[int, int]] = {}  # task -> (chunks seen, lines): counted once
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         if self._cache is None or self._cache[0] != self.run.version:
@@ -44,17 +45,24 @@ class Transcript:
     # ----- text -----
     def text(self) -> str:
         """Status, thread, per task its last lines (ANSI stripped) and summary, the error."""
-        return final_summary(self.run, simulated=self.simulated, tail_lines=self.tail_lines)
+        return final_summary(self.run, simulated=self.simulated, tail_lines=self.tail_lines, count=self._count)
+
+    def _count(self, task: TaskState) -> int:
+        seen = len(task.chunks)
+        cached = self._counts.get(task.name)
+        if cached is None or cached[0] != seen:
+            cached = self._counts[task.name] = (seen, line_count(task))
+        return cached[1]
 
     # ----- HTML -----
     def html(self) -> str:
         run = self.run
         tasks = list(run.tasks.values())
         parts = [f'<div style="{_FONT}">', _header_html(run, self.simulated)]
-        parts.append(outcome_html(run))
+        parts.append(error_html(run) + links_html(run))
         budget = max(4000, HTML_BUDGET // max(1, len(tasks)))
         for task in tasks:
-            parts.append(self._task_html(task, budget, open_=len(tasks) == 1 or task.status == "failed"))
+            parts.append(self._task_html(task, budget, open_=len(tasks) == 1 or task.status != "completed"))
         if run.messages:
             agent = AgentFeed(run, max_messages=40).html(budget=16_000)
             parts.append(
@@ -65,11 +73,13 @@ class Transcript:
         return "".join(parts)
 
     def _task_html(self, task: TaskState, budget: int, *, open_: bool) -> str:
-        total = line_count(task)
+        total = self._count(task)
         facts = [f"{mark(task.status)} {escape(task.status)}", f"{total:,} lines"]
         if task.duration is not None:
             facts.append(format_duration(task.duration))
         head = f'<div style="margin-top:8px"><b>{escape(task.name)}</b> · ' + " · ".join(facts) + "</div>"
+        if task.summary:
+            head += _summary_html(task.summary)
         tail = task_tail(task, self.tail_lines, self.run.masker.text)
         if not tail:
             return head
@@ -92,14 +102,22 @@ def _header_html(run: Run, simulated: bool) -> str:
     return '<div style="margin-bottom:4px">' + " · ".join(parts) + "</div>"
 
 
+def error_html(run: Run) -> str:
+    """The error sentence (escaped), or nothing."""
+    if run.error is None:
+        return ""
+    return f'<div style="color:#cf222e;margin:4px 0"><b>✖</b> {escape(run.error.message)}</div>'
+
+
+def links_html(run: Run) -> str:
+    """The commit / pull request links the agent reported, or nothing."""
+    links = _links(run)
+    return "<div>" + " · ".join(link(url, label) for label, url in links) + "</div>" if links else ""
+
+
 def outcome_html(run: Run) -> str:
     """The error sentence, commit/PR links and the agent's closing words (per task if parallel)."""
-    parts = []
-    if run.error is not None:
-        parts.append(f'<div style="color:#cf222e;margin:4px 0"><b>✖</b> {escape(run.error.message)}</div>')
-    links = _links(run)
-    if links:
-        parts.append("<div>" + " · ".join(link(url, label) for label, url in links) + "</div>")
+    parts = [error_html(run), links_html(run)]
     tasks = list(run.tasks.values())
     for task in tasks:
         if len(tasks) > 1:
@@ -135,7 +153,9 @@ def status_line(run: Run, simulated: bool = False) -> str:
     return " · ".join(parts)
 
 
-def final_summary(run: Run, *, simulated: bool = False, tail_lines: int = 0) -> str:
+def final_summary(
+    run: Run, *, simulated: bool = False, tail_lines: int = 0, count: Callable[[TaskState], int] = line_count
+) -> str:
     """The plain-text end of a run: status line, per task status (+ last lines) and summary,
     commit/PR links, and the error sentence. ``tail_lines=0`` leaves the output out."""
     out = [status_line(run, simulated)]
@@ -145,7 +165,7 @@ def final_summary(run: Run, *, simulated: bool = False, tail_lines: int = 0) -> 
             facts.append(format_duration(task.duration))
         out.append(f"── {task.name}: " + " · ".join(facts))
         if tail_lines:
-            total = line_count(task)
+            total = count(task)
             tail = task_tail(task, tail_lines, run.masker.text)
             if total > len(tail):
                 out.append(f"   … last {len(tail)} of {total:,} lines (full output: run.tasks[{task.name!r}].stdout)")

@@ -16,7 +16,7 @@ from .agent_lines import AgentFeed
 from .lines import escape, lines_html, pre
 from .stdout_lines import StdoutReader
 from .style import badge, chip, format_duration, mark, repo_html
-from .transcript import outcome_html
+from .transcript import error_html, outcome_html
 
 MAX_LINES = 200
 PANE_BUDGET = 32_000  # characters of HTML per tab update
@@ -41,7 +41,10 @@ class _TaskPane:
     def update(self, final: bool = False) -> None:
         if not final and not self.reader.pending and self.task.status == self._status:
             return
-        self.reader.flush() if final else self.reader.poll()
+        if final:
+            self.reader.flush()
+        else:
+            self.reader.poll()
         self._status = self.task.status
         html = self._render()
         if html != self._sent:
@@ -55,7 +58,7 @@ class _TaskPane:
             return f'<div style="{_SMALL}">{mark(self.task.status)} {escape(self.task.status)} · waiting for output…</div>'
         body, shown = lines_html(newest, PANE_BUDGET)
         shown -= 1 if partial else 0
-        counter = f"{mark(self.task.status)} {escape(self.task.status)} · {reader.total:,} lines"
+        counter = f"{mark(self.task.status)} {escape(self.task.status)} · {reader.total:,} line{'' if reader.total == 1 else 's'}"
         if reader.total > shown:
             counter += f" · showing last {shown:,}"
         return f'<div style="{_SMALL}">{counter}</div><div style="{_BOX}">{pre(body)}</div>'
@@ -97,7 +100,7 @@ class LiveView:
         self._on_stop = on_stop
         self._lock = threading.Lock()
         self._closed = False
-        self._selection_changed = False
+        self._selected_index: int | None = None  # kept by the observer; read by refresh
         self._last_slow = 0.0
         self._panes: dict[str, _TaskPane] = {}
         self._header = widgets.HTML(layout=widgets.Layout(flex="1 1 auto"))
@@ -109,8 +112,8 @@ class LiveView:
         self._footer = widgets.HTML()
         self._agent = _AgentPane(widgets, run)
         self._tab = widgets.Tab()
-        self._sync_tabs()
         self._tab.observe(self._selected, names="selected_index")
+        self._sync_tabs()
         self.widget = widgets.VBox(
             [widgets.HBox([self._header, self._stop], layout=widgets.Layout(align_items="center")), self._tab, self._footer]
         )
@@ -146,17 +149,23 @@ class LiveView:
             self._stop.layout.display = "none"
 
     def close_widgets(self) -> None:
-        """Close every widget model (after the display was replaced by the transcript)."""
-        for pane in list(self._panes.values()):
-            pane.widget.close()
-        for widget in (self._agent.widget, self._header, self._stop, self._footer, self._tab, *self.widget.children, self.widget):
-            widget.close()
+        """Close every widget model, once the display shows the transcript instead.
+
+        Contents are emptied first: kernels clients that record widget state (nbclient,
+        papermill) then keep a few bytes per model, not the last tails.
+        """
+        html = [pane.widget for pane in self._panes.values()] + [self._agent.widget, self._header, self._footer]
+        for widget in html:
+            widget.value = ""
+        for widget in (*html, self._stop, self._tab, *self.widget.children, self.widget):
+            for part in (getattr(widget, "style", None), widget.layout, widget):
+                if part is not None:
+                    part.close()
 
     # ----- internals -----
     def _update(self, now: float, everything: bool) -> None:
         self._sync_tabs()
-        selected = self._tab.selected_index
-        self._selection_changed = False  # the selected tab is updated below in any case
+        selected = self._selected_index  # the tab in view follows every refresh, so a newly selected one at once
         names = list(self._panes)
         for index, name in enumerate(names):
             if everything or index == selected:
@@ -164,11 +173,11 @@ class LiveView:
         if everything or selected == len(names):
             self._agent.update()
         self._set(self._tab, "titles", self._titles())
+        self._set(self._header, "value", self._header_html())  # the clock moves once a second
         if everything:
             self._last_slow = now
-            self._set(self._header, "value", self._header_html())
         if self.run.error is not None or everything:
-            self._set(self._footer, "value", self._error_html())
+            self._set(self._footer, "value", error_html(self.run))
 
     def _sync_tabs(self) -> None:
         tasks = self.run.tasks
@@ -177,7 +186,7 @@ class LiveView:
         for name, task in list(tasks.items()):
             if name not in self._panes:
                 self._panes[name] = _TaskPane(self._w, task, self.max_lines, self.run.masker.text)
-        selected = self._tab.selected_index
+        selected = self._selected_index
         on_agent = selected is not None and selected >= len(self._tab.children) - 1 and len(self._tab.children) > 0
         self._tab.children = [pane.widget for pane in self._panes.values()] + [self._agent.widget]
         self._tab.titles = self._titles()
@@ -203,17 +212,13 @@ class LiveView:
         spans = "".join(f"<span>{part}</span>" for part in parts)
         return f'<div style="display:flex;flex-wrap:wrap;gap:4px 14px;align-items:center;font-size:13px">{spans}</div>'
 
-    def _error_html(self) -> str:
-        error = self.run.error
-        return f'<div style="color:#cf222e;margin:4px 0"><b>✖</b> {escape(error.message)}</div>' if error else ""
-
     @staticmethod
     def _set(widget: Any, name: str, value: Any) -> None:
         if getattr(widget, name) != value:
             setattr(widget, name, value)
 
     def _selected(self, change: dict[str, Any]) -> None:
-        self._selection_changed = True  # may run on the comm thread: only a flag
+        self._selected_index = change["new"]  # may run on the comm thread: only note it
 
     def _stop_clicked(self, _button: Any) -> None:
         # May run on another thread while the cell is busy: signal only, no I/O here.
