@@ -137,6 +137,7 @@ def test_sim_endpoints(sim):
     assert get_json(sim, "/_sim/health") == {"ok": True}
     post(sim, body())
     assert get_json(sim, "/_sim/requests")[-1]["outcome"] == "completed"
+    assert sim.requests == sim.request_log() == get_json(sim, "/_sim/requests")
     assert get_json(sim, "/_sim/reset", "POST") == {"ok": True}
     assert get_json(sim, "/_sim/requests") == []
 

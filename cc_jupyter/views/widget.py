@@ -151,7 +151,7 @@ class LiveView:
     def close_widgets(self) -> None:
         """Close every widget model, once the display shows the transcript instead.
 
-        Contents are emptied first: kernels clients that record widget state (nbclient,
+        Contents are emptied first: kernel clients that record widget state (nbclient,
         papermill) then keep a few bytes per model, not the last tails.
         """
         html = [pane.widget for pane in self._panes.values()] + [self._agent.widget, self._header, self._footer]
