@@ -31,6 +31,7 @@ class Presenter:
         self._display: Any = None
         self._view: Any = None
         self._flusher_future: Any = None
+        self.flusher: Any = None  # the live view's Flusher (its ``calls`` count refreshes)
         self._write = write or _print
 
     # ----- before I/O -----
@@ -58,8 +59,8 @@ class Presenter:
             from ..client.runner import background
             from ..views.flusher import Flusher
 
-            flusher = Flusher(self._view.refresh, interval=REFRESH_INTERVAL)
-            self._flusher_future = background.submit(flusher.run_until(handle.done))
+            self.flusher = Flusher(self._view.refresh, interval=REFRESH_INTERVAL)
+            self._flusher_future = background.submit(self.flusher.run_until(handle.done))
 
     def request_stop(self) -> None:
         """The Stop button: only signal (it may be called from another thread)."""

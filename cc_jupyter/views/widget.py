@@ -61,7 +61,7 @@ class _TaskPane:
         counter = f"{mark(self.task.status)} {escape(self.task.status)} · {reader.total:,} line{'' if reader.total == 1 else 's'}"
         if reader.total > shown:
             counter += f" · showing last {shown:,}"
-        return f'<div style="{_SMALL}">{counter}</div><div style="{_BOX}">{pre(body)}</div>'
+        return f'<div style="{_SMALL}">{counter}</div><div style="{_BOX}">{pre(body, "flex:none")}</div>'
 
 
 class _AgentPane:
@@ -80,7 +80,7 @@ class _AgentPane:
             self._sent = self.widget.value = html
 
     def _render(self) -> str:
-        return f'<div style="{_BOX};padding:4px 8px;font-size:13px"><div>{self.feed.html(PANE_BUDGET)}</div></div>'
+        return f'<div style="{_BOX};padding:4px 8px;font-size:13px"><div style="flex:none">{self.feed.html(PANE_BUDGET)}</div></div>'
 
 
 class LiveView:

@@ -1,0 +1,112 @@
+"""The full %%cloudcode magic in a real kernel on a flood, against the bare consumer.
+
+Usage: python bench/bench_magic.py [--events 100000] [--rounds 3]
+
+Measures, in one run against one simulator: (a) the bare httpx + httpx-sse + json.loads
+consumer in this process; (m) a %%cloudcode cell (8 parallel tasks, live widget view) in a
+kernel, from execute request to idle. Reports the ratio m/a, refreshes per second of the live
+view, IOPub messages per second (peak over 1 s windows) and bytes sent to the frontend.
+Targets: <= 10 refreshes/s, m/a <= 1.5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import statistics
+import time
+from collections import Counter
+
+from _common import API_KEY, GITHUB_TOKEN, REPO, flood_tasks, simulator_process
+from bench_stream import bare_httpx
+from jupyter_client.manager import KernelManager
+
+
+def magic_cell(events: int) -> str:
+    body = "".join(f"## {name}\n{prompt}\n" for name, prompt in flood_tasks(events).items())
+    return "%%cloudcode -p -o run\n" + body
+
+
+def run_cell(client, code: str) -> tuple[float, list[tuple[float, int, str]], str]:
+    """Seconds from request to idle, (time, bytes, type) of every IOPub message, and stdout."""
+    start = time.perf_counter()
+    msg_id = client.execute(code)
+    seen: list[tuple[float, int, str]] = []
+    stdout = ""
+    while True:
+        try:
+            msg = client.get_iopub_msg(timeout=60)
+        except queue.Empty:
+            raise TimeoutError("the cell did not finish") from None
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        size = len(json.dumps(msg["content"], default=str)) + sum(len(b) for b in msg.get("buffers", []))
+        seen.append((time.perf_counter(), size, msg["msg_type"]))
+        if msg["msg_type"] == "stream":
+            stdout += msg["content"]["text"]
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            return time.perf_counter() - start, seen, stdout
+
+
+def peak_per_second(times: list[float]) -> int:
+    if not times:
+        return 0
+    best, left = 0, 0
+    for right, t in enumerate(times):
+        while t - times[left] > 1.0:
+            left += 1
+        best = max(best, right - left + 1)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    with simulator_process() as url:
+        manager = KernelManager(kernel_name="python3")
+        env = {**os.environ, "CLOUDCODE_API_URL": url, "CLOUDCODE_API_KEY": API_KEY,
+               "GITHUB_TOKEN": GITHUB_TOKEN, "CLOUDCODE_REPO": REPO}
+        manager.start_kernel(env=env)
+        client = manager.client()
+        client.start_channels()
+        client.wait_for_ready(timeout=60)
+        try:
+            run_cell(client, "%load_ext cc_jupyter")
+            run_cell(client, magic_cell(1000))  # warm-up: imports, first widgets
+            bare_httpx(url, 1000)
+            bare_times, magic_times, stats = [], [], []
+            for _ in range(args.rounds):
+                start = time.perf_counter()
+                bare_httpx(url, args.events)
+                bare_times.append(time.perf_counter() - start)
+                seconds, messages, _ = run_cell(client, magic_cell(args.events))
+                magic_times.append(seconds)
+                _, _, probe = run_cell(client, (
+                    "import json; m = get_ipython()._cc_jupyter_magics.session.history[-1]; "
+                    "print(json.dumps([m.run.status, len(m.run.events), m.presenter.flusher.calls, m.run.duration]))"))
+                status, events, refreshes, duration = json.loads(probe)
+                assert status == "completed", status
+                stats.append((messages, refreshes / duration, events))
+                print(f"    round: cell {seconds:.3f} s, of which the stream took {duration:.3f} s", flush=True)
+        finally:
+            client.stop_channels()
+            manager.shutdown_kernel(now=True)
+    bare, magic = statistics.median(bare_times), statistics.median(magic_times)
+    messages, refresh_rate, events = stats[len(stats) // 2]
+    total_bytes = sum(size for _, size, _ in messages)
+    kinds = Counter(kind for _, _, kind in messages)
+    peak = peak_per_second([t for t, _, _ in messages])
+    print(f"flood: {args.events:,} custom events over 8 tasks ({events:,} events in the Run), median of {args.rounds} rounds")
+    print(f"  (a) bare httpx + httpx-sse consumer   {bare:6.3f} s")
+    print(f"  (m) %%cloudcode cell in a kernel      {magic:6.3f} s   m/a = {magic / bare:.2f} (target <= 1.5)")
+    print(f"  live view refreshes: {refresh_rate:.1f} per second (target <= 10)")
+    print(f"  IOPub messages of the cell: {len(messages):,} {dict(kinds)}; peak {peak} in 1 s")
+    print(f"  bytes sent to the frontend: {total_bytes:,} ({total_bytes / magic / 1e3:,.0f} kB/s over the cell)")
+
+
+if __name__ == "__main__":
+    main()
