@@ -54,6 +54,18 @@ class Request:
     def with_thread(self, thread_id: str | None) -> "Request":
         return replace(self, thread_id=thread_id)
 
+    def preview(self) -> str:
+        """What would be sent, secrets masked: for teaching and debugging."""
+        import json
+
+        from ..secrets import mask_hint
+
+        body = self.body(thread_id=self.thread_id)
+        body["github_token"] = mask_hint(self.github_token)
+        headers = {**self.headers(), "x-api-key": mask_hint(self.api_key)}
+        lines = [f"POST {self.endpoint}"] + [f"{k}: {v}" for k, v in headers.items()]
+        return "\n".join(lines) + "\n\n" + json.dumps(body, indent=2, ensure_ascii=False)
+
     @property
     def secrets(self) -> tuple[str, str]:
         return (self.api_key, self.github_token)

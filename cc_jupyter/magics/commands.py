@@ -138,10 +138,14 @@ def _demo(magics: "CloudCodeMagics", args: list[str]) -> None:
         magics.demo.stop()
         print("cloudcode: demo mode off; runs go to the configured API again.")
         return
-    if args:
-        raise UsageError("Usage: %cloudcode demo [off]")
+    if args == ["auto"]:
+        if magics.session.api_key or env_settings().api_key:
+            print("cloudcode: an API key is configured, so runs go to the real API (demo mode stays off).")
+            return
+    elif args:
+        raise UsageError("Usage: %cloudcode demo [auto | off]")
     url = magics.demo.start()
-    print(f"cloudcode: demo mode on — runs go to the local simulator at {url} (no key needed, nothing is pushed).")
+    print(f"cloudcode: demo mode on: runs go to the local simulator at {url} (no key needed, nothing is pushed).")
 
 
 def demo_settings(magics: "CloudCodeMagics") -> Settings | None:

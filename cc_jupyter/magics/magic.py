@@ -45,6 +45,7 @@ class CloudCodeMagics(Magics):
     @argument("-o", "--out", metavar="NAME", help="bind the Run to NAME as soon as it starts")
     @argument("--no-wait", action="store_true", help="return at once; the view keeps updating (%%cloudcode wait)")
     @argument("--text", action="store_true", help="plain-text output instead of widgets")
+    @argument("--dry-run", action="store_true", help="show what would be sent (secrets masked) and send nothing")
     @no_var_expand
     @line_cell_magic
     def cloudcode(self, line: str, cell: str | None = None) -> None:
@@ -76,7 +77,8 @@ class CloudCodeMagics(Magics):
             %cloudcode history         the runs of this kernel
             %cloudcode wait            wait for --no-wait runs (Ctrl-C / Interrupt cancels)
             %cloudcode cancel          cancel running runs
-            %cloudcode demo            use the local simulator (no key needed); `demo off`
+            %cloudcode demo            use the local simulator (no key needed); `demo off`;
+                                       `demo auto` only when no API key is configured
 
         Settings: %config CloudCode.repo = "https://github.com/owner/repo" (also branch, haiku,
         text, api_url, idle_timeout), else CLOUDCODE_REPO, CLOUDCODE_BRANCH, CLOUDCODE_API_URL.
@@ -129,6 +131,9 @@ class CloudCodeMagics(Magics):
             haiku=options.haiku or self.cfg.haiku,
             thread_id=thread,
         )
+        if options.dry_run:
+            print(request.preview())
+            return None
         self._wait_for_thread(request.thread_id)
         self.session.set_thread(request.repo, request.branch, request.thread_id)
 

@@ -24,6 +24,7 @@ class CellOptions:
     out: str | None = None
     no_wait: bool = False
     text: bool = False
+    dry_run: bool = False
 
 
 def parse_line(line: str, parse_argstring: Callable[[str], Any], secrets: Iterable[str | None] = ()) -> CellOptions:
@@ -47,6 +48,7 @@ def parse_line(line: str, parse_argstring: Callable[[str], Any], secrets: Iterab
         out=args.out,
         no_wait=args.no_wait,
         text=args.text,
+        dry_run=args.dry_run,
     )
 
 

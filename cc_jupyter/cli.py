@@ -1,0 +1,76 @@
+"""``python -m cc_jupyter demo``: the quickstart against the simulator, in JupyterLab or headless."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+QUICKSTART = Path("notebooks") / "01-quickstart.ipynb"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m cc_jupyter", description="cc_jupyter command line")
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="open the quickstart against the local simulator (no key needed)")
+    mode = demo.add_mutually_exclusive_group()
+    mode.add_argument("--lab", action="store_true", help="open JupyterLab (default where a browser can open)")
+    mode.add_argument("--headless", action="store_true", help="run the quickstart and print its transcript")
+    demo.add_argument("--notebook", type=Path, help="notebook to open or run (default: the quickstart)")
+    args = parser.parse_args(argv)
+    notebook = args.notebook or find_quickstart()
+    headless = args.headless or (not args.lab and not _can_open_browser())
+    return run_headless(notebook) if headless else run_lab(notebook)
+
+
+def find_quickstart() -> Path:
+    for root in (Path.cwd(), Path(__file__).resolve().parent.parent):
+        if (root / QUICKSTART).exists():
+            return root / QUICKSTART
+    raise SystemExit("notebooks/01-quickstart.ipynb not found: run this from a clone of the cc_jupyter repository.")
+
+
+def demo_environment() -> dict[str, str]:
+    env = {**os.environ, "CLOUDCODE_DEMO": "1"}
+    for name in ("CLOUDCODE_API_KEY", "GITHUB_TOKEN", "GH_TOKEN"):
+        env.pop(name, None)  # demo mode never sends a real key anywhere
+    return env
+
+
+def run_lab(notebook: Path) -> int:
+    command = [sys.executable, "-m", "jupyter", "lab", str(notebook.name)]
+    print(f"Starting JupyterLab in demo mode on {notebook} (Ctrl-C to stop)…", flush=True)
+    return subprocess.call(command, cwd=notebook.parent, env=demo_environment())
+
+
+def run_headless(notebook: Path) -> int:
+    import nbformat
+    from nbclient import NotebookClient
+
+    os.environ.update({k: v for k, v in demo_environment().items() if k == "CLOUDCODE_DEMO"})
+    for name in ("CLOUDCODE_API_KEY", "GITHUB_TOKEN", "GH_TOKEN"):
+        os.environ.pop(name, None)
+    nb = nbformat.read(notebook, as_version=4)
+    print(f"Running {notebook.name} against the local simulator (headless)…\n", flush=True)
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(notebook.parent)}}).execute()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        print("\n".join(f">>> {line}" if i == 0 else f"... {line}" for i, line in enumerate(cell.source.splitlines())))
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                print(output.text, end="")
+            elif "text/plain" in output.get("data", {}):
+                print(output["data"]["text/plain"])
+        print()
+    return 0
+
+
+def _can_open_browser() -> bool:
+    if sys.platform in ("darwin", "win32"):
+        return True
+    has_display = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("BROWSER"))
+    return has_display and shutil.which("jupyter") is not None
