@@ -224,3 +224,24 @@ def test_missing_key_says_how_to_set_it_and_how_to_try_the_demo(simulator):
         assert reply.status == "error" and "CLOUDCODE_API_KEY" in reply.traceback and "%cloudcode demo" in reply.traceback
     finally:
         k.shutdown()
+
+
+def test_extension_and_settings_from_an_ipython_config_file(simulator, tmp_path):
+    profile = tmp_path / "profile_default"
+    profile.mkdir()
+    (profile / "ipython_kernel_config.py").write_text(
+        'c.InteractiveShellApp.extensions = ["cc_jupyter"]\n'
+        'c.CloudCode.repo = "https://github.com/octo/from-config-file"\n'
+        'c.CloudCode.branch = "develop"\n'
+    )
+    k = Kernel({"IPYTHONDIR": str(tmp_path), "CLOUDCODE_API_URL": simulator.url, "CLOUDCODE_API_KEY": API_KEY,
+                "GITHUB_TOKEN": GITHUB_TOKEN, "CLOUDCODE_REPO": "https://github.com/octo/from-env"})
+    try:
+        status = k.execute("%cloudcode status").stdout
+        assert "https://github.com/octo/from-config-file" in status and "develop" in status
+        before = len(simulator.request_log())
+        assert k.execute("%%cloudcode --text\nx\n").status == "ok"
+        record = simulator.request_log()[before]
+        assert (record["repo_url"], record["branch"]) == ("https://github.com/octo/from-config-file", "develop")
+    finally:
+        k.shutdown()

@@ -1,0 +1,195 @@
+"""A real JupyterLab for browser tests: the server as a subprocess, and a page wrapper.
+
+The server gets a random token, fresh workspace/settings/config/runtime directories and
+``expose_app_in_browser`` so the page can run JupyterLab commands (``window.jupyterapp``)
+instead of guessing at menus. Assertions stay on the DOM, i.e. on what a user sees.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"  # Debian package `chromium`
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",  # else Chromium keeps calling home on a closed network
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+# Fresh user settings: every cell stays in the DOM (no windowing), and no news/update fetches.
+SETTINGS = {
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"checkForUpdates": False, "fetchNews": "false"},
+}
+
+
+def require_chromium() -> str:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} not found: the browser test needs Debian's chromium (`apt-get install chromium`).")
+    return CHROMIUM
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.2) -> Any:
+    """Poll ``predicate`` until it returns something truthy; fail with ``what`` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+class LabServer:
+    """``jupyter lab`` on 127.0.0.1 serving ``root``; ``stop()`` always ends it."""
+
+    def __init__(self, root: Path, state: Path, env: dict[str, str]) -> None:
+        self.root = root
+        self.port = free_port()
+        self.token = secrets.token_hex(16)
+        self.base = f"http://127.0.0.1:{self.port}"
+        settings_dir = state / "settings"
+        for name, values in SETTINGS.items():
+            path = settings_dir / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(values))
+        for sub in ("workspaces", "config", "runtime"):
+            (state / sub).mkdir(parents=True, exist_ok=True)
+        full_env = {**env, "JUPYTER_CONFIG_DIR": str(state / "config"), "JUPYTER_RUNTIME_DIR": str(state / "runtime")}
+        cmd = [
+            sys.executable, "-m", "jupyterlab",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={self.port}",
+            "--ServerApp.port_retries=0",
+            f"--ServerApp.token={self.token}",
+            f"--ServerApp.root_dir={root}",
+            f"--LabApp.workspaces_dir={state / 'workspaces'}",
+            f"--LabApp.user_settings_dir={settings_dir}",
+            "--LabApp.expose_app_in_browser=True",
+        ]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            cmd.append("--allow-root")
+        self.log_path = state / "jupyter-lab.log"
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(cmd, cwd=root, env=full_env, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def url(self, path: str) -> str:
+        sep = "&" if "?" in path else "?"
+        return f"{self.base}{path}{sep}token={self.token}"
+
+    def log(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        def answers() -> bool:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"jupyter lab exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(self.url("/api/status"), timeout=2) as response:
+                    return response.status == 200
+            except (urllib.error.URLError, OSError):
+                return False
+
+        wait_until(answers, timeout, "jupyter lab to answer /api/status", interval=0.3)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()  # jupyter_server shuts its kernels down on SIGTERM
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self._log.close()
+
+
+class NotebookPage:
+    """The one notebook open in a JupyterLab page."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+
+    def open(self, url: str, timeout: float = 90) -> None:
+        self.page.goto(url)
+        self.page.wait_for_function(
+            "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+            " && window.jupyterapp.shell.currentWidget.content"
+            " && window.jupyterapp.shell.currentWidget.content.widgets.length > 0",
+            timeout=timeout * 1000,
+        )
+        self.page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=timeout * 1000)
+
+    def kernel_status(self) -> str | None:
+        return self.page.evaluate(
+            "() => { const w = window.jupyterapp.shell.currentWidget;"
+            " const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;"
+            " return k ? k.status : null; }"
+        )
+
+    def wait_kernel_idle(self, timeout: float = 90) -> None:
+        wait_until(lambda: self.kernel_status() == "idle", timeout, "the kernel to be idle")
+
+    def command(self, command_id: str, args: dict[str, Any] | None = None) -> None:
+        """Run a JupyterLab command (the same ones the menus and shortcuts run)."""
+        self.page.evaluate("([id, args]) => window.jupyterapp.commands.execute(id, args)", [command_id, args or {}])
+
+    def cells(self) -> Any:
+        return self.page.locator(".jp-Notebook .jp-Cell")
+
+    def code_cell(self, source_start: str) -> Any:
+        """The code cell whose source contains ``source_start`` (unique in the notebook)."""
+        editor = self.page.locator(".jp-InputArea-editor", has_text=source_start)
+        return self.page.locator(".jp-Notebook .jp-CodeCell", has=editor)
+
+    @staticmethod
+    def prompt(cell: Any) -> str:
+        return cell.locator(".jp-InputArea-prompt").inner_text().strip()
+
+    def busy(self, cell: Any) -> bool:
+        return "[*]" in self.prompt(cell)
+
+    def append_code_cell(self, source: str) -> None:
+        """Add a code cell at the end with ``source`` and make it the active cell."""
+        self.page.evaluate(
+            "(source) => { const nb = window.jupyterapp.shell.currentWidget.content;"
+            " nb.activeCellIndex = nb.widgets.length - 1; }",
+            source,
+        )
+        self.command("notebook:insert-cell-below")
+        self.page.wait_for_function(
+            "() => { const nb = window.jupyterapp.shell.currentWidget.content;"
+            " return nb.activeCellIndex === nb.widgets.length - 1 && nb.activeCell.model.type === 'code'"
+            " && nb.activeCell.model.sharedModel.getSource() === ''; }"
+        )
+        self.page.evaluate(
+            "(source) => window.jupyterapp.shell.currentWidget.content.activeCell.model.sharedModel.setSource(source)",
+            source,
+        )
+
+    def dirty(self) -> bool:
+        return self.page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty")

@@ -1,0 +1,29 @@
+"""``python -m cc_jupyter demo --headless``: the README's main command where there is no browser."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+def test_headless_demo_prints_the_quickstart_transcript():
+    env = {**os.environ, "CLOUDCODE_API_KEY": "must-not-be-used-0000", "DISPLAY": ""}
+    done = subprocess.run([sys.executable, "-m", "cc_jupyter", "demo"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout
+    assert "Running 01-quickstart.ipynb against the local simulator" in out
+    assert "demo mode on" in out and "completed completed" in out and "same thread: True" in out
+    assert "simulator" in out and "must-not-be-used" not in out
+
+
+def test_unknown_command_is_a_usage_error():
+    done = subprocess.run([sys.executable, "-m", "cc_jupyter", "fly"], capture_output=True, text=True)
+    assert done.returncode == 2 and "invalid choice" in done.stderr
