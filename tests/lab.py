@@ -136,6 +136,10 @@ class NotebookPage:
 
     def open(self, url: str, timeout: float = 90) -> None:
         self.page.goto(url)
+        self.wait_open(timeout)
+
+    def wait_open(self, timeout: float = 90) -> None:
+        """Wait until the notebook panel shows its cells (after ``goto`` or ``reload``)."""
         self.page.wait_for_function(
             "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
             " && window.jupyterapp.shell.currentWidget.content"
@@ -155,8 +159,13 @@ class NotebookPage:
         wait_until(lambda: self.kernel_status() == "idle", timeout, "the kernel to be idle")
 
     def command(self, command_id: str, args: dict[str, Any] | None = None) -> None:
-        """Run a JupyterLab command (the same ones the menus and shortcuts run)."""
-        self.page.evaluate("([id, args]) => window.jupyterapp.commands.execute(id, args)", [command_id, args or {}])
+        """Start a JupyterLab command (what menus and shortcuts run); don't wait for it to finish.
+
+        (``notebook:run-all-cells`` resolves only once every cell has run.)
+        """
+        self.page.evaluate(
+            "([id, args]) => { window.jupyterapp.commands.execute(id, args); }", [command_id, args or {}]
+        )
 
     def cells(self) -> Any:
         return self.page.locator(".jp-Notebook .jp-Cell")
@@ -173,12 +182,15 @@ class NotebookPage:
     def busy(self, cell: Any) -> bool:
         return "[*]" in self.prompt(cell)
 
+    def running(self) -> int:
+        """How many cells show the busy prompt ``[*]`` (queued or running)."""
+        return sum("[*]" in text for text in self.page.locator(".jp-Notebook .jp-InputArea-prompt").all_inner_texts())
+
     def append_code_cell(self, source: str) -> None:
         """Add a code cell at the end with ``source`` and make it the active cell."""
         self.page.evaluate(
-            "(source) => { const nb = window.jupyterapp.shell.currentWidget.content;"
-            " nb.activeCellIndex = nb.widgets.length - 1; }",
-            source,
+            "() => { const nb = window.jupyterapp.shell.currentWidget.content;"
+            " nb.activeCellIndex = nb.widgets.length - 1; }"
         )
         self.command("notebook:insert-cell-below")
         self.page.wait_for_function(

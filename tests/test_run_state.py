@@ -86,3 +86,16 @@ def test_finish_is_final_and_cancel_keeps_data():
     run.finish("cancelled")
     run.finish("closed")
     assert run.status == "cancelled" and run.tasks["main"].status == "cancelled" and run.stdout == "kept\n"
+
+
+def test_a_secret_split_across_chunks_is_masked_in_the_stored_stdout():
+    run = new_run()
+    token = SETTINGS.github_token
+    for chunk in ("clone https://x-access-token:", token[:10], token[10:], "@github.com/o/r\nnext ", "line\n"):
+        run.apply(Event("custom", {"stdout": chunk}))
+    assert token not in run.stdout and token[:10] not in run.stdout
+    assert run.stdout == "clone https://****@github.com/o/r\nnext line\n"
+    run.apply(Event("custom", {"stdout": "unfinished " + token}))
+    assert token not in run.stdout  # an unfinished line is masked when read
+    run.finish("closed")
+    assert run.tasks["main"].chunks[-1] == "unfinished ****"

@@ -114,6 +114,7 @@ def test_partial_lines_are_joined_across_chunks_and_masked_again():
     assert TOKEN not in "".join(texts)
     out(run, "progress 10%\rprogress 90%")
     assert reader.poll() == [] and line_text(reader.partial) == "progress 90%"
+    run.finish("closed")  # the Run hands over the unfinished line when the stream ends
     assert [line.text for line in reader.flush()] == ["progress 10%\rprogress 90%"]
     assert reader.partial is None and reader.total == 4
 
@@ -201,6 +202,8 @@ def test_transcript_of_a_huge_run_is_small():
         run.tasks[name].chunks.extend(f"\x1b[33mwarning\x1b[0m {name} line {i} " + "x" * 80 + "\n" for i in range(100_000))
         run.tasks[name].status = "completed"
     run.tasks["t7"].chunks.append("y" * 1_000_000 + "\n")  # one enormous line
+    for name in run.tasks:  # closing words that escaping makes 4x longer
+        messages(run, name, *({"id": f"{name}{k}", "type": "ai", "content": "<&>" * 5000} for k in range(20)))
     run.finish("closed")
     bundle = Transcript(run)._repr_mimebundle_()
     assert len(bundle["text/html"]) < 80_000 and len(bundle["text/plain"]) < 60_000
@@ -216,20 +219,20 @@ def test_text_view_prefixes_parallel_lines_and_reports_status_changes():
     out(run, "o\n", "a")
     out(run, ASSISTANT, "b")
     view.refresh()
-    assert written == ["[a] one", "[a] two", "[b] Let me look at the repo.", "[b] ▶ Bash: git status"]
-    written.clear()
+    assert written == ["[a] one\n[a] two\n[b] Let me look at the repo.\n[b] ▶ Bash: git status"]
     view.refresh()
-    assert written == []
+    assert len(written) == 1  # nothing new, nothing written
     out(run, RESULT, "b")  # the result record completes task b
     view.refresh()
-    assert written == ["[b] ✔ finished in 12.3 s · 4 turns · $0.0123", "── task b: completed"]
-    written.clear()
+    assert written[1] == "[b] ✔ finished in 12.3 s · 4 turns · $0.0123\n── task b: completed"
     run.finish("closed")
     view.close()
     view.close()
-    assert written[0] == "── task a: completed"
-    assert written[1].startswith("cloudcode ✔ completed · o/r@main") and "── b: ✔ completed" in written[1]
-    assert len(written) == 2
+    assert len(written) == 3
+    closing = written[2].split("\n")
+    assert closing[0] == "── task a: completed"
+    assert closing[1].startswith("cloudcode ✔ completed · o/r@main · no thread id · sonnet")
+    assert closing[3].startswith("── b: ✔ completed") and closing[4] == "   summary: All done."
 
 
 def test_text_view_bounds_each_refresh_and_says_what_it_skipped():
@@ -237,9 +240,12 @@ def test_text_view_bounds_each_refresh_and_says_what_it_skipped():
     written: list[str] = []
     view = TextView(run, write=written.append, parallel=False)
     out(run, "".join(f"line {i}\n" for i in range(12_345)))
+    out(run, "x" * 100_000 + "\n")
     view.refresh()
-    assert len(written) <= 201 and written[-1] == "line 12344" and not written[-1].startswith("[")
-    assert written[0] == "… 12,145 more lines (full output on the Run: run.tasks['main'].stdout) …"
+    lines = written[0].split("\n")
+    assert len(written) == 1 and len(lines) <= 201 and len(written[0]) < 60_000
+    assert lines[0] == "… 12,146 more lines (full output on the Run: run.tasks['main'].stdout) …"
+    assert lines[-2] == "line 12344" and lines[-1].startswith("x" * 1000 + "… (")
 
 
 # ----- live view -----

@@ -31,10 +31,12 @@ class RunError:
 class TaskState:
     """One task of a run: its stdout chunks in arrival order, messages, status and timing."""
 
-    def __init__(self, name: str, status: Status = "pending") -> None:
+    def __init__(self, name: str, status: Status = "pending", masker: SecretMasker | None = None) -> None:
         self.name = name
+        self._masker = masker or SecretMasker()
         self.status: Status = status
-        self.chunks: list[str] = []
+        self.chunks: list[str] = []  # complete lines, masked (a chunk may hold several)
+        self.pending = ""  # the unfinished last line, unmasked: a secret may straddle chunks
         self.messages: list[dict[str, Any]] = []
         self.run_id: str | None = None
         self.result: dict[str, Any] | None = None  # Claude Code stream-json "result" record
@@ -44,7 +46,7 @@ class TaskState:
     @property
     def stdout(self) -> str:
         """All stdout received for this task, in order (secrets masked)."""
-        return "".join(self.chunks)
+        return "".join(self.chunks) + (self._masker.text(self.pending) if self.pending else "")
 
     @property
     def summary(self) -> str:
@@ -92,7 +94,8 @@ class Run:
     def __init__(self, request: Request, *, masker: SecretMasker | None = None) -> None:
         self.info = RunInfo.of(request)
         self.status: Status = "running"
-        self.tasks: dict[str, TaskState] = {name: TaskState(name) for name in request.prompts}
+        self.masker = masker or SecretMasker(request.secrets)
+        self.tasks: dict[str, TaskState] = {name: TaskState(name, masker=self.masker) for name in request.prompts}
         self.messages: list[dict[str, Any]] = []
         self.run_ids: list[str] = []
         self.thread_id: str | None = request.thread_id
@@ -101,7 +104,6 @@ class Run:
         self.started_at: float = time.time()
         self.ended_at: float | None = None
         self.version = 0  # bumped on every change; views compare it to know what to redraw
-        self.masker = masker or SecretMasker(request.secrets)
         self._message_index: dict[str, int] = {}
         self._task_of_run_id: dict[str, str] = {}
 
@@ -163,8 +165,15 @@ class Run:
         self.events.append(event)
         self.version += 1
 
+    def _flush_pending(self) -> None:
+        for task in self.tasks.values():
+            if task.pending:
+                task.chunks.append(self.masker.text(task.pending))
+                task.pending = ""
+
     def fail(self, error: RunError) -> None:
         """The run failed before its stream started (HTTP error, connection refused)."""
+        self._flush_pending()
         self.error = error
         self.status = "failed"
         self.ended_at = time.time()
@@ -177,6 +186,7 @@ class Run:
         """Settle the final status once the stream is over, however it ended."""
         if self.done:
             return
+        self._flush_pending()
         now = time.time()
         if outcome == "cancelled":
             status: Status = "cancelled"
@@ -209,7 +219,7 @@ class Run:
         name = name or DEFAULT_TASK
         task = self.tasks.get(name)
         if task is None:
-            task = self.tasks[name] = TaskState(name)
+            task = self.tasks[name] = TaskState(name, masker=self.masker)
         if task.status == "pending":
             task.status = "running"
             task.started_at = time.time()
@@ -220,12 +230,21 @@ class Run:
         if stdout is None:
             return
         text = stdout if type(stdout) is str else json.dumps(stdout)
-        text = self.masker.text(text)
-        payload["stdout"] = text
+        payload["stdout"] = self.masker.text(text)
         name = payload.get("task_name")
         task = self.tasks.get(name) if type(name) is str else None
         if task is None or task.status == "pending":
             task = self._task(name if isinstance(name, str) and name else None)
+        if task.pending:
+            text = task.pending + text
+            task.pending = ""
+        if not text.endswith(("\n", "\r")):  # keep the unfinished line until it is complete
+            cut = max(text.rfind("\n"), text.rfind("\r")) + 1
+            task.pending = text[cut:]
+            text = text[:cut]
+            if not text:
+                return
+        text = self.masker.text(text)
         task.chunks.append(text)
         if '"result"' in text and text.lstrip().startswith("{"):
             self._maybe_result(task, text)

@@ -6,12 +6,14 @@ from typing import Any, NamedTuple
 
 from ..run.messages import message_text, one_line, tool_calls
 from ..run.state import Run
-from .lines import escape, pre
+from .lines import escape, fit_html, pre
 from .links import linkify
 from .records import collapsed_result
 
 MAX_TEXT_CHARS = 4000
 MAX_DETAIL_CHARS = 3000
+_TEXT_HTML = 6000  # HTML characters of one text item, escaping included
+_DETAIL_HTML = 4000
 
 PROMPT, TEXT, CALL, RESULT, OTHER = "prompt", "text", "call", "result", "other"
 
@@ -69,11 +71,12 @@ def item_html(item: AgentItem, labelled: bool = False) -> str:
     if item.kind == PROMPT:
         return f'<div style="color:#6e7781;margin:2px 0">{label}<b>You:</b> {escape(item.text)}</div>'
     if item.kind == TEXT:
-        return f'<div style="white-space:pre-wrap;margin:4px 0">{label}{linkify(item.text)}</div>'
+        return f'<div style="white-space:pre-wrap;margin:4px 0">{label}{fit_html(item.text, linkify, _TEXT_HTML)}</div>'
     if item.kind == CALL:
         return f'<div style="color:#0969da;font-family:monospace;margin:1px 0">{label}{escape(item.text)}</div>'
     if item.kind == RESULT:
-        body = pre(escape(item.detail), "max-height:16em;overflow:auto") if item.detail.strip() else ""
+        detail = fit_html(item.detail, escape, _DETAIL_HTML)
+        body = pre(detail, "max-height:16em;overflow:auto") if item.detail.strip() else ""
         return (
             f'<details style="margin:1px 0"><summary style="color:#6e7781;font-family:monospace">'
             f"{label}{escape(item.text)}</summary>{body}</details>"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import html
-from typing import Iterable, NamedTuple
+from functools import lru_cache
+from typing import Callable, Iterable, NamedTuple
 
 from .ansi import ansi_to_html, strip_ansi
 
@@ -56,6 +57,7 @@ def line_text(line: DisplayLine) -> str:
     return strip_ansi(line.text)
 
 
+@lru_cache(maxsize=4096)  # a live tab redraws the same ≤200 lines at every refresh
 def line_html(line: DisplayLine, limit: int = MAX_LINE_CHARS) -> str:
     """The HTML form of a line (escaped; ANSI colours as spans), without its newline."""
     body = ansi_to_html(clip(line.text, limit))
@@ -79,6 +81,19 @@ def lines_html(lines: Iterable[DisplayLine], budget: int, limit: int = 1000) -> 
         parts.append(part)
     parts.reverse()
     return "\n".join(parts), len(parts)
+
+
+def fit_html(text: str, render: Callable[[str], str], budget: int, note: str = "…") -> str:
+    """``render(text)``, with ``text`` cut until the HTML fits in ``budget`` characters.
+
+    Escaping can make HTML several times longer than its text, so the cut is measured on the HTML.
+    """
+    html = render(text)
+    keep = len(text)
+    while len(html) > budget and keep > 0:
+        keep = keep * budget // len(html) * 9 // 10
+        html = render(text[:keep] + note)
+    return html
 
 
 def pre(body: str, style: str = "") -> str:

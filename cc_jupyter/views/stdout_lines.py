@@ -51,22 +51,25 @@ class StdoutReader:
         self._partial: list[str] = []
         self._partial_len = 0
         self._new: list[DisplayLine] = []
+        self._seen_unfinished = ""
 
     @property
     def partial(self) -> DisplayLine | None:
         """The line still being written (e.g. a progress bar), if any."""
-        if not self._partial:
+        text = "".join(self._partial) + self.task.pending  # the Run holds back unfinished lines
+        if not text:
             return None
-        return DisplayLine(PARTIAL, clip(self._mask("".join(self._partial))), 0)
+        return DisplayLine(PARTIAL, clip(self._mask(text)), 0)
 
     @property
     def pending(self) -> bool:
-        """Whether chunks arrived since the last poll."""
-        return len(self.task.chunks) != self._consumed
+        """Whether output arrived since the last poll."""
+        return len(self.task.chunks) != self._consumed or self.task.pending != self._seen_unfinished
 
     def poll(self) -> list[DisplayLine]:
         """Read the chunks that arrived since the last call; returns the new display lines."""
         self._new = []
+        self._seen_unfinished = self.task.pending
         end = len(self.task.chunks)
         if end == self._consumed:
             return self._new

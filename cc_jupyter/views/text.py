@@ -1,6 +1,8 @@
 """A text view for terminals, ``--text`` and notebooks without widgets: new lines as they come.
 
-Called repeatedly from one thread (the caller's); it has no threads of its own.
+Called repeatedly from one thread (the caller's); it has no threads of its own. Each refresh
+makes at most one ``write`` call, of bounded size, so a notebook's output stream stays well
+under the IOPub rate limits.
 """
 
 from __future__ import annotations
@@ -13,10 +15,15 @@ from .stdout_lines import StdoutReader, skip_line
 from .transcript import final_summary
 
 MAX_LINES_PER_REFRESH = 200
+MAX_CHARS_PER_REFRESH = 50_000
+LINE_CHARS = 1000
 
 
 class TextView:
-    """Writes a run's new display lines on each :meth:`refresh`, and a summary on :meth:`close`."""
+    """Writes a run's new display lines on each :meth:`refresh`, and a summary on :meth:`close`.
+
+    ``write`` receives one string (possibly several lines) per call, like ``print``.
+    """
 
     def __init__(
         self,
@@ -39,21 +46,25 @@ class TextView:
 
     def refresh(self) -> None:
         """Write what arrived since the last call: at most about ``max_lines`` lines."""
-        self._update(final=False)
+        self._emit(self._update(final=False))
 
     def close(self) -> None:
         """A last refresh (unfinished lines included), then the final summary. Idempotent."""
         if self._closed:
             return
         self._closed = True
-        self._update(final=True)
-        self.write(final_summary(self.run, simulated=self.simulated))
+        self._emit(self._update(final=True) + [final_summary(self.run, simulated=self.simulated)])
 
-    def _update(self, final: bool) -> None:
+    def _emit(self, lines: list[str]) -> None:
+        if lines:
+            self.write("\n".join(lines))
+
+    def _update(self, final: bool) -> list[str]:
         run = self.run
+        out: list[str] = []
         if run.thread_id != self._thread_id and run.thread_id:
             self._thread_id = run.thread_id
-            self.write(f"── thread {run.thread_id}")
+            out.append(f"── thread {run.thread_id}")
         tasks = list(run.tasks.items())
         labelled = self.parallel if self.parallel is not None else (run.info.parallel or len(tasks) > 1)
         batches = []
@@ -62,24 +73,36 @@ class TextView:
             if reader is None:
                 reader = self._readers[name] = StdoutReader(task, self.max_lines, run.masker.text)
             batches.append((name, reader.flush() if final else reader.poll()))
-        busy = sum(1 for _, new in batches if new)
-        share = max(20, self.max_lines // max(1, busy))
+        busy = max(1, sum(1 for _, new in batches if new))
+        max_lines = max(20, self.max_lines // busy)
+        max_chars = max(4 * LINE_CHARS, MAX_CHARS_PER_REFRESH // busy)
         for name, new in batches:
             prefix = f"[{name}] " if labelled else ""
-            for line in _bounded(new, share, name):
-                self.write(prefix + line_text(line))
+            out.extend(prefix + text for text in _bounded(new, max_lines, max_chars, name))
         for name, task in tasks:
             if task.status != self._statuses.get(name) and task.status not in ("pending", "running"):
-                self.write(f"── task {name}: {task.status}" if labelled else f"── {task.status}")
+                out.append(f"── task {name}: {task.status}" if labelled else f"── {task.status}")
             self._statuses[name] = task.status
+        return out
 
 
-def _bounded(lines: list[DisplayLine], limit: int, task_name: str) -> list[DisplayLine]:
-    """``lines`` cut to the last ``limit``, the cut ones (and skipped ones) said in one line."""
-    if len(lines) <= limit:
-        return lines
-    kept = lines[-limit:]
-    hidden = sum(line.count for line in lines[:-limit])
-    if kept[0].kind == SKIP:  # merge with a skip marker right after the cut
-        hidden += kept.pop(0).count
-    return [skip_line(hidden, task_name), *kept]
+def _bounded(lines: list[DisplayLine], max_lines: int, max_chars: int, task_name: str) -> list[str]:
+    """The newest ``lines`` within both limits, as text; what is cut is said in one line."""
+    kept: list[str] = []
+    used = 0
+    start = len(lines)
+    while start > 0 and len(kept) < max_lines:
+        text = line_text(lines[start - 1])
+        if len(text) > LINE_CHARS:
+            text = f"{text[:LINE_CHARS]}… ({len(text) - LINE_CHARS:,} more characters)"
+        if used + len(text) > max_chars and kept:
+            break
+        used += len(text) + 1
+        kept.append(text)
+        start -= 1
+    kept.reverse()
+    hidden = sum(line.count for line in lines[:start])
+    if hidden and start < len(lines) and lines[start].kind == SKIP:  # one notice, not two
+        hidden += lines[start].count
+        kept.pop(0)
+    return ([line_text(skip_line(hidden, task_name))] if hidden else []) + kept

@@ -83,6 +83,19 @@ class _AgentPane:
         return f'<div style="{_BOX};padding:4px 8px;font-size:13px"><div style="flex:none">{self.feed.html(PANE_BUDGET)}</div></div>'
 
 
+def answer_while_busy(widget: Any) -> None:
+    """Let the frontend's subshell deliver this widget's messages while the cell is busy.
+
+    JupyterLab >= 4.4 sends comm messages on a kernel subshell, but ipykernel 7 re-routes a
+    comm's incoming messages to the shell that last published on it: for a widget made by a
+    cell that is the busy main shell, so a Stop click would wait for the cell to end. Only
+    widgets whose callbacks just signal may use this: they then run on the subshell's thread.
+    """
+    comm = getattr(widget, "comm", None)
+    if comm is not None and hasattr(comm, "_reply_subshell_for"):
+        comm._reply_subshell_for = lambda data, default: default
+
+
 class LiveView:
     """Header (status chip, repo, thread, model, clock, Stop), one tab per task, an Agent tab.
 
@@ -109,10 +122,12 @@ class LiveView:
             layout=widgets.Layout(width="auto", flex="0 0 auto"),
         )
         self._stop.on_click(self._stop_clicked)
+        answer_while_busy(self._stop)
         self._footer = widgets.HTML()
         self._agent = _AgentPane(widgets, run)
         self._tab = widgets.Tab()
         self._tab.observe(self._selected, names="selected_index")
+        answer_while_busy(self._tab)  # the observer only sets a flag
         self._sync_tabs()
         self.widget = widgets.VBox(
             [widgets.HBox([self._header, self._stop], layout=widgets.Layout(align_items="center")), self._tab, self._footer]

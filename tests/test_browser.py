@@ -1,0 +1,205 @@
+"""The notebook in a real JupyterLab and Chromium: live tabs while the cell runs, the Stop
+button, and the static transcript that replaces the widget and survives save + reload.
+
+Runs go to the session's simulator (``CLOUDCODE_DEMO_URL``, set in ``conftest.py``).
+Screenshots land in ``artifacts/browser/`` at the repository root.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from .lab import CHROMIUM_ARGS, LabServer, NotebookPage, require_chromium, wait_until
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "artifacts" / "browser"
+NOTEBOOK = "02-parallel-tasks.ipynb"
+PARALLEL = "%%cloudcode -p -o run"
+TASKS = ("unit-tests", "docs", "lint")
+LONG_CELL = "%%cloudcode -o long\nA long job\nsim: lines=500 interval=0.1"  # 50 s unless stopped
+SECRET_VARS = ("CLOUDCODE_API_KEY", "GITHUB_TOKEN", "GH_TOKEN", "CLOUDCODE_API_URL", "CLOUDCODE_REPO")
+PROGRESS = re.compile(r"\] progress (\d+)/\d+")
+
+
+def _without_outputs(path: Path) -> None:
+    """Clear saved outputs, so whatever the page shows later came from this run."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+    path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+
+
+@pytest.fixture
+def lab(tmp_path: Path, simulator: Any) -> Iterator[LabServer]:
+    root = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks", root)
+    _without_outputs(root / NOTEBOOK)
+    env = {k: v for k, v in os.environ.items() if k not in SECRET_VARS}
+    env.update(CLOUDCODE_DEMO="1", CLOUDCODE_DEMO_URL=simulator.url)
+    server = LabServer(root, tmp_path / "lab-state", env)
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def page(lab: LabServer) -> Iterator[Any]:
+    executable = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            yield page
+        finally:
+            browser.close()
+
+
+def _shot(page: Any, name: str, cell: Any = None) -> None:
+    if cell is not None:
+        cell.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / name))
+
+
+def _tab_labels(cell: Any) -> list[str]:
+    return [t.strip() for t in cell.locator(".widget-tab .lm-TabBar-tab").all_inner_texts()]
+
+
+def _visible_pane(cell: Any) -> str:
+    """The text of the tab in view (the hidden panes are display:none)."""
+    panes = cell.locator(".widget-tab-contents > .widget-html:visible")
+    return "\n".join(panes.all_inner_texts())
+
+
+def _progress(text: str) -> int:
+    return len(PROGRESS.findall(text))
+
+
+def _output(cell: Any) -> str:
+    return cell.locator(".jp-OutputArea").inner_text()
+
+
+def test_live_tabs_stop_and_transcript_in_jupyterlab(lab: LabServer, page: Any) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    nb = NotebookPage(page)
+    try:
+        _run(lab, page, nb)
+    except BaseException:
+        try:
+            page.screenshot(path=str(ARTIFACTS / "failure.png"))
+        except Exception:
+            pass
+        print("---- jupyter lab log (tail) ----\n" + lab.log())
+        raise
+
+
+def _run(lab: LabServer, page: Any, nb: NotebookPage) -> None:
+    # 3. Open the notebook, Run All; while the parallel cell runs, its tabs stream.
+    nb.open(lab.url(f"/lab/tree/{NOTEBOOK}"))
+    nb.wait_kernel_idle()
+    cell = nb.code_cell(PARALLEL)
+    assert cell.count() == 1
+    nb.command("notebook:run-all-cells")
+
+    wait_until(lambda: nb.busy(cell), 60, "the parallel cell to show [*]")
+    labels = wait_until(
+        lambda: (lambda ls: ls if len(ls) == len(TASKS) + 1 else None)(_tab_labels(cell)),
+        60, "the task tabs in the cell's output",
+    )
+    for name, label in zip(TASKS, labels):
+        assert label.endswith(name), labels  # "● unit-tests": status mark, then the task name
+    assert labels[-1].startswith("Agent"), labels
+    assert cell.get_by_role("button", name="Stop").is_visible()
+    assert nb.busy(cell), "the tabs must be seen while the cell runs"
+
+    first = _visible_pane(cell)
+    assert "unit-tests" in first or _progress(first) == 0, first  # the first tab is in view
+
+    def grown() -> str | None:
+        assert nb.busy(cell), "the cell finished before its output was seen growing"
+        text = _visible_pane(cell)
+        return text if _progress(text) > _progress(first) else None
+
+    second = wait_until(grown, 30, "the visible task's stdout to grow while the cell runs", interval=1.0)
+    assert _progress(second) > _progress(first)
+    assert "[unit-tests] progress" in second
+    _shot(page, "live-tabs.png", cell)
+
+    # 4. When the run ends, the static transcript replaces the widget.
+    wait_until(lambda: not nb.busy(cell), 90, "the parallel cell to finish")
+    wait_until(lambda: nb.running() == 0, 90, "Run All to finish")
+    out = cell.locator(".jp-OutputArea")
+    text = wait_until(lambda: (lambda t: t if "completed" in t else None)(_output(cell)), 30, "'completed' in the transcript")
+    for name in TASKS:
+        assert name in text, text
+    assert out.locator("a[href*='/commit/']").count() >= 1, text
+    assert out.locator(".widget-tab, .lm-TabBar-tab, .jupyter-widgets").count() == 0, "the live widget is still shown"
+    assert out.get_by_role("button", name="Stop").count() == 0
+    status_cell = nb.code_cell("print(f\"{name:12} {task.status}\")")
+    for name in TASKS:
+        assert re.search(rf"{name}\s+completed", _output(status_cell)), _output(status_cell)
+    _shot(page, "transcript.png", cell)
+
+    # 5. A long run stopped with the view's Stop button.
+    nb.append_code_cell(LONG_CELL)
+    long_cell = nb.code_cell("%%cloudcode -o long")
+    assert long_cell.count() == 1
+    nb.command("notebook:run-cell")
+    wait_until(lambda: nb.busy(long_cell), 60, "the long cell to show [*]")
+    stop = long_cell.get_by_role("button", name="Stop")
+    stop.wait_for(state="visible", timeout=60_000)
+    wait_until(lambda: _progress(_output(long_cell)) > 0, 60, "the long run's output to stream")
+    assert nb.busy(long_cell)
+    stop.click()
+    wait_until(
+        lambda: "cancelled" in _output(long_cell),
+        20,
+        "'cancelled' after clicking Stop (the run itself lasts 50 s: Stop did not stop it)",
+    )
+    wait_until(lambda: not nb.busy(long_cell), 30, "the stopped cell to finish")
+    long_out = long_cell.locator(".jp-OutputArea")
+    wait_until(lambda: long_out.locator(".jupyter-widgets").count() == 0, 30, "the transcript to replace the stopped view")
+    stopped = _output(long_cell)
+    assert "cancelled" in stopped, stopped
+    assert "progress" in stopped, "what arrived before Stop is kept"
+    assert "Traceback" not in stopped, stopped
+    _shot(page, "stopped.png", long_cell)
+
+    # 6. Save, reload: the static transcripts are still there, not widget placeholders.
+    nb.command("docmanager:save")
+    wait_until(lambda: not nb.dirty(), 30, "the notebook to be saved")
+    saved = json.loads((lab.root / NOTEBOOK).read_text(encoding="utf-8"))
+    mimes = {m for c in saved["cells"] for o in c.get("outputs", []) for m in o.get("data", {})}
+    assert "application/vnd.jupyter.widget-view+json" not in mimes, mimes
+
+    page.reload()
+    nb.wait_open()
+    cell = nb.code_cell(PARALLEL)
+    long_cell = nb.code_cell("%%cloudcode -o long")
+    wait_until(lambda: "completed" in _output(cell), 30, "the parallel run's transcript after reload")
+    text = _output(cell)
+    for name in TASKS:
+        assert name in text, text
+    assert cell.locator(".jp-OutputArea a[href*='/commit/']").count() >= 1
+    assert "cancelled" in _output(long_cell), _output(long_cell)
+    whole = page.locator(".jp-Notebook").inner_text()
+    for bad in ("Error displaying widget", "model not found"):
+        assert bad not in whole, bad
+    assert page.locator(".jp-Notebook .jupyter-widgets").count() == 0
+    _shot(page, "reloaded.png", cell)
