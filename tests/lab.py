@@ -102,7 +102,9 @@ class LabServer:
         return f"{self.base}{path}{sep}token={self.token}"
 
     def log(self) -> str:
-        self._log.flush()
+        """The end of the server's log (for failure reports)."""
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(errors="replace")[-4000:]
 
     def wait_ready(self, timeout: float = 90) -> None:
@@ -149,6 +151,8 @@ class NotebookPage:
         self.page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=timeout * 1000)
 
     def kernel_status(self) -> str | None:
+        """The kernel's status as JupyterLab sees it (comm traffic on subshells can make it read
+        "idle" while a cell runs: use the ``[*]`` prompts for that)."""
         return self.page.evaluate(
             "() => { const w = window.jupyterapp.shell.currentWidget;"
             " const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;"
@@ -166,9 +170,6 @@ class NotebookPage:
         self.page.evaluate(
             "([id, args]) => { window.jupyterapp.commands.execute(id, args); }", [command_id, args or {}]
         )
-
-    def cells(self) -> Any:
-        return self.page.locator(".jp-Notebook .jp-Cell")
 
     def code_cell(self, source_start: str) -> Any:
         """The code cell whose source contains ``source_start`` (unique in the notebook)."""

@@ -252,3 +252,9 @@ def test_run_repr_and_pre_stream_failure_recorded_on_the_run(creds):
     with pytest.raises(ServerError):
         start(request, run=run).wait()
     assert run.status == "failed" and "500" in run.error.message
+
+
+def test_tls_failure_is_a_connection_error(simulator, creds):
+    # https to a plain-HTTP server: the TLS handshake fails before anything is sent
+    with pytest.raises(APIConnectionError, match="Could not reach"):
+        cc_jupyter.invoke("x", **{**creds, "api_url": simulator.url.replace("http://", "https://")})
