@@ -96,6 +96,19 @@ class Kernel:
         reply.payload = shell_reply["content"].get("payload", [])
         return reply
 
+    def wait_for_message(self, predicate: Any, timeout: float = 30) -> dict[str, Any]:
+        """IOPub messages arriving with no cell running (e.g. from a background run)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                msg = self.client.get_iopub_msg(timeout=0.1)
+            except queue.Empty:
+                continue
+            self.all_messages.append(msg)
+            if predicate(msg):
+                return msg
+        raise TimeoutError("no such IOPub message")
+
     def value(self, expression: str) -> Any:
         """Evaluate ``expression`` in the kernel and return it (via JSON)."""
         reply = self.execute(f"import json as _j; print(_j.dumps({expression}, default=str))")

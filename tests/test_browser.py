@@ -26,6 +26,7 @@ NOTEBOOK = "02-parallel-tasks.ipynb"
 PARALLEL = "%%cloudcode -p -o run"
 TASKS = ("unit-tests", "docs", "lint")
 LONG_CELL = "%%cloudcode -o long\nA long job\nsim: lines=500 interval=0.1"  # 50 s unless stopped
+BACKGROUND_CELL = "%%cloudcode --no-wait -o bg\nA background job\nsim: lines=15 interval=0.2"  # about 3 s
 SECRET_VARS = ("CLOUDCODE_API_KEY", "GITHUB_TOKEN", "GH_TOKEN", "CLOUDCODE_API_URL", "CLOUDCODE_REPO")
 PROGRESS = re.compile(r"\] progress (\d+)/\d+")
 
@@ -183,6 +184,14 @@ def _run(lab: LabServer, page: Any, nb: NotebookPage) -> None:
     assert "Traceback" not in stopped, stopped
     _shot(page, "stopped.png", long_cell)
 
+    # 5b. A --no-wait run leaves its transcript by itself, with no other cell run after it.
+    nb.append_code_cell(BACKGROUND_CELL)
+    background_cell = nb.code_cell("%%cloudcode --no-wait -o bg")
+    nb.command("notebook:run-cell")
+    wait_until(lambda: background_cell.locator(".widget-tab, .lm-TabBar-tab").count() > 0, 60, "the background run's live view")
+    wait_until(lambda: "completed" in _output(background_cell), 60, "the background run's transcript")
+    assert background_cell.locator(".jp-OutputArea .jupyter-widgets").count() == 0, "the live widget is still shown"
+
     # 6. Save, reload: the static transcripts are still there, not widget placeholders.
     nb.command("docmanager:save")
     wait_until(lambda: not nb.dirty(), 30, "the notebook to be saved")
@@ -198,6 +207,7 @@ def _run(lab: LabServer, page: Any, nb: NotebookPage) -> None:
     }
     assert "completed" in saved_html[PARALLEL], "the saved parallel cell holds no HTML transcript"
     assert "cancelled" in saved_html["%%cloudcode -o long"], "the saved stopped cell holds no HTML transcript"
+    assert "completed" in saved_html["%%cloudcode --no-wait -o bg"], "the saved background cell holds no transcript"
 
     page.reload()
     nb.wait_open()

@@ -100,6 +100,15 @@ def test_out_binds_the_run_as_soon_as_it_starts_and_no_wait_then_wait(kernel, si
     assert kernel.value("len(bg.tasks['main'].stdout.splitlines()) > 30")
 
 
+def test_no_wait_run_leaves_its_transcript_without_another_cell(kernel):
+    reply = kernel.execute("%%cloudcode --no-wait -o detached\nbackground job\nsim: lines=10 interval=0.05\n")
+    display_id = reply.of_type("display_data")[0]["content"]["transient"]["display_id"]
+    update = kernel.wait_for_message(
+        lambda m: m["msg_type"] == "update_display_data" and m["content"]["transient"]["display_id"] == display_id)
+    assert WIDGET not in update["content"]["data"] and "completed" in update["content"]["data"]["text/html"]
+    assert kernel.value("detached.status") == "completed"
+
+
 def test_no_wait_then_cancel(kernel, simulator):
     assert kernel.execute("%%cloudcode --no-wait -o bg2\nlong job\nsim: lines=400 interval=0.05\n").status == "ok"
     time.sleep(0.5)

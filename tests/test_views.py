@@ -192,7 +192,7 @@ def test_transcript_shows_status_thread_summary_and_escapes():
     assert "▶ Bash: git status" in html and '"type"' not in html  # records as meaning, not JSON
     assert text.startswith("cloudcode ✖ failed · o/r@main · thread thread-42 · sonnet")
     assert "── unit-tests:" in text and "   ok <script>x</script>" in text and "\x1b" not in text
-    assert "summary: Tests added <b>." in text and "error: The agent reported Boom<i>" in text
+    assert "last agent message (unfinished): Tests added <b>." in text and "error: The agent reported Boom<i>" in text
     assert TOKEN not in html + text
 
 

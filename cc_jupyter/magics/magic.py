@@ -148,7 +148,7 @@ class CloudCodeMagics(Magics):
             idle_timeout=self.cfg.idle_timeout or None,
             connect_timeout=self.cfg.connect_timeout,
         )
-        presenter.attach(handle)
+        presenter.attach(handle, detached=options.no_wait)
         self.session.record(handle, presenter)
         if options.out:
             self.shell.user_ns[options.out] = run

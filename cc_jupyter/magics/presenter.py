@@ -8,6 +8,7 @@ the saved notebook holds plain HTML + text, never a widget placeholder.
 from __future__ import annotations
 
 import sys
+import threading
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..run.state import Run
@@ -27,6 +28,8 @@ class Presenter:
         self.simulated = simulated
         self.handle: RunHandle | None = None
         self.finished = False
+        self.detached = False  # --no-wait: no cell waits, the I/O thread leaves the transcript
+        self._finish_lock = threading.Lock()
         self._stop_requested = False
         self._display: Any = None
         self._view: Any = None
@@ -50,9 +53,10 @@ class Presenter:
             self._view = TextView(self.run, write=self._write, parallel=self.run.info.parallel)
             self._write(_header_line(self.run, self.simulated))
 
-    def attach(self, handle: "RunHandle") -> None:
+    def attach(self, handle: "RunHandle", *, detached: bool = False) -> None:
         """The run has started: begin refreshing the live view on the I/O loop."""
         self.handle = handle
+        self.detached = detached
         if self._stop_requested:
             handle.cancel()
         if self.mode == "widget":
@@ -60,7 +64,12 @@ class Presenter:
             from ..views.flusher import Flusher
 
             self.flusher = Flusher(self._view.refresh, interval=REFRESH_INTERVAL)
-            self._flusher_future = background.submit(self.flusher.run_until(handle.done))
+            self._flusher_future = background.submit(self._follow(handle))
+
+    async def _follow(self, handle: "RunHandle") -> None:
+        await self.flusher.run_until(handle.done)
+        if self.detached:
+            self._leave_transcript()
 
     def request_stop(self) -> None:
         """The Stop button: only signal (it may be called from another thread)."""
@@ -85,14 +94,20 @@ class Presenter:
 
     def finish(self) -> None:
         """Swap the live view for the static transcript (idempotent; main thread)."""
-        if self.finished or (self.handle is not None and not self.handle.done()):
+        if self.handle is not None and not self.handle.done():
             return
-        self.finished = True
         if self._flusher_future is not None:
             try:
-                self._flusher_future.result(timeout=5)
+                self._flusher_future.result(timeout=5)  # the last refresh (and a detached swap)
             except Exception:
                 pass
+        self._leave_transcript()
+
+    def _leave_transcript(self) -> None:
+        with self._finish_lock:
+            if self.finished:
+                return
+            self.finished = True
         if self.mode == "widget":
             from ..views.transcript import Transcript
 

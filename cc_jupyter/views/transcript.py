@@ -73,7 +73,7 @@ class Transcript:
             facts.append(format_duration(task.duration))
         out = [f'<div style="margin-top:8px"><b>{escape(task.name)}</b> · ' + " · ".join(facts) + "</div>"]
         if task.summary:
-            out.append(summary_html(task.summary, summary_chars))
+            out.append(summary_html(task.summary, summary_chars, finished=task.status == "completed"))
         tail = task_tail(task, self.tail_lines, self.run.masker.text)
         if tail:
             body, shown = lines_html(reversed(tail), budget, limit=500)
@@ -124,13 +124,18 @@ def outcome_html(run: Run) -> str:
         if len(tasks) > 1:
             parts.append(f'<div style="margin-top:4px"><b>{escape(task.name)}</b> {mark(task.status)} {escape(task.status)}</div>')
         if task.summary:
-            parts.append(summary_html(task.summary, max(1500, SUMMARY_BUDGET // len(tasks))))
+            budget = max(1500, SUMMARY_BUDGET // len(tasks))
+            parts.append(summary_html(task.summary, budget, finished=task.status == "completed"))
     return "".join(parts)
 
 
-def summary_html(summary: str, budget: int) -> str:
-    """The agent's closing words, escaped, links kept, in at most about ``budget`` characters."""
+def summary_html(summary: str, budget: int, *, finished: bool = True) -> str:
+    """The agent's closing words, escaped, links kept, in at most about ``budget`` characters.
+
+    For a task that did not finish they are only its last words, and labelled so."""
     body = fit_html(summary, linkify, budget, "… (the rest: run.summary)")
+    if not finished:
+        body = f'<i style="color:#6e7781">last agent message before the task stopped:</i>\n{body}'
     return f'<div style="white-space:pre-wrap;margin:4px 0;padding:4px 8px;border-left:3px solid #8250df">{body}</div>'
 
 
@@ -175,7 +180,8 @@ def final_summary(run: Run, *, simulated: bool = False, tail_lines: int = 0, cou
             out.extend(_tail_text(run, task, tail_lines, max(2000, TEXT_BUDGET // share), count))
         if task.summary:
             summary = _clip(task.summary, max(1500, SUMMARY_BUDGET // share))
-            out.append("   summary: " + summary.replace("\n", "\n   "))
+            label = "summary" if task.status == "completed" else "last agent message (unfinished)"
+            out.append(f"   {label}: " + summary.replace("\n", "\n   "))
     for label, url in _links(run):
         out.append(f"{label}: {url}")
     if run.error is not None:
