@@ -61,9 +61,10 @@ def best_of(rounds: int, contenders: dict[str, Callable[[], int]]) -> dict[str, 
     return {name: (statistics.median(t), counts[name]) for name, t in times.items()}
 
 
-def import_time(module: str, repeats: int = 7) -> float:
-    """Median seconds to import ``module`` in a fresh interpreter."""
-    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+def import_time(module: str, repeats: int = 7, *, setup: str = "", statement: str = "") -> float:
+    """Median seconds to import ``module`` (or run ``statement`` after ``setup``) in a fresh interpreter."""
+    statement = statement or f"import {module}"
+    code = f"{setup}\nimport time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
     samples = [
         float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
         for _ in range(repeats)

@@ -1,6 +1,6 @@
 """The full %%cloudcode magic in a real kernel on a flood, against the bare consumer.
 
-Usage: python bench/bench_magic.py [--events 100000] [--rounds 3]
+Usage: python bench/bench_magic.py [--events 100000] [--rounds 5]
 
 Measures, in one run against one simulator: (a) the bare httpx + httpx-sse + json.loads
 consumer in this process; (m) a %%cloudcode cell (8 parallel tasks, live widget view) in a
@@ -64,7 +64,7 @@ def peak_per_second(times: list[float]) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     with simulator_process() as url:
         manager = KernelManager(kernel_name="python3")

@@ -72,6 +72,8 @@ class SSEDecoder:
                 self._event = ""
             elif line[:6] == b"data: ":
                 data.append(line[6:].decode("utf-8", "replace"))
+            elif line[:7] == b"event: ":
+                self._event = line[7:].decode("utf-8", "replace")
             else:
                 self._line(line, events)
         return events

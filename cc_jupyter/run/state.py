@@ -229,22 +229,22 @@ class Run:
         stdout = payload.get("stdout")
         if stdout is None:
             return
-        text = stdout if type(stdout) is str else json.dumps(stdout)
-        payload["stdout"] = self.masker.text(text)
+        chunk = stdout if type(stdout) is str else json.dumps(stdout)
         name = payload.get("task_name")
         task = self.tasks.get(name) if type(name) is str else None
         if task is None or task.status == "pending":
             task = self._task(name if isinstance(name, str) and name else None)
-        if task.pending:
-            text = task.pending + text
-            task.pending = ""
+        text = task.pending + chunk if task.pending else chunk
+        task.pending = ""
         if not text.endswith(("\n", "\r")):  # keep the unfinished line until it is complete
             cut = max(text.rfind("\n"), text.rfind("\r")) + 1
             task.pending = text[cut:]
             text = text[:cut]
-            if not text:
-                return
-        text = self.masker.text(text)
+        masked = self.masker.text(text) if text else ""
+        payload["stdout"] = masked if text is chunk else self.masker.text(chunk)
+        if not masked:
+            return
+        text = masked
         task.chunks.append(text)
         if '"result"' in text and text.lstrip().startswith("{"):
             self._maybe_result(task, text)

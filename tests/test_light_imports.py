@@ -1,0 +1,30 @@
+"""`import cc_jupyter` and `%load_ext cc_jupyter` stay light: httpx and ipywidgets load on use."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+CHECK = (
+    "import sys\n"
+    "{setup}\n"
+    "heavy = [m for m in ('httpx', 'httpx_sse', 'ipywidgets', 'cc_jupyter.simulator') if m in sys.modules]\n"
+    "print(heavy)\n"
+)
+
+
+def imported_after(setup: str) -> str:
+    done = subprocess.run([sys.executable, "-c", CHECK.format(setup=setup)], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def test_import_loads_no_heavy_module():
+    assert imported_after("import cc_jupyter") == "[]"
+
+
+def test_load_ext_loads_no_heavy_module():
+    setup = (
+        "from IPython.testing.globalipapp import start_ipython\n"
+        "start_ipython().run_line_magic('load_ext', 'cc_jupyter')"
+    )
+    assert imported_after(setup) == "[]"
