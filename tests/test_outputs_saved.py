@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -51,6 +53,9 @@ def executed(simulator, tmp_path_factory):
         nbformat.v4.new_code_cell("%%cloudcode -p -o run\n## unit-tests\nAdd tests\n## docs\nWrite docs <b>now</b>"),
         nbformat.v4.new_code_cell("%%cloudcode\nFollow-up that echoes a token\nsim: leak"),
         nbformat.v4.new_code_cell("print(run.status, run.thread_id)"),
+        nbformat.v4.new_code_cell("%%cloudcode --no-wait -o bg\nIn the background\nsim: lines=5 interval=0.05"),
+        nbformat.v4.new_code_cell("import time\nwhile bg.status == 'running':\n    time.sleep(0.1)"),
+        nbformat.v4.new_code_cell("print(bg.status)"),
     ]
     os.environ.update({k: v for k, v in env_for(simulator).items() if k.startswith(("CLOUDCODE_", "GITHUB_"))})
     NotebookClient(nb, timeout=120, kernel_name="python3").execute()
@@ -67,7 +72,8 @@ def test_saved_notebook_holds_transcripts_not_widgets_and_no_secrets(executed):
     assert "application/vnd.jupyter.widget-view+json" not in mimes
     htmls = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
     htmls = ["".join(h) if isinstance(h, list) else h for h in htmls]
-    assert len(htmls) == 2 and "unit-tests" in htmls[0] and "docs" in htmls[0]
+    assert len(htmls) == 3 and "unit-tests" in htmls[0] and "docs" in htmls[0]
+    assert "completed" in htmls[2] and "In the background" in htmls[2]  # the --no-wait run's transcript
     assert "&lt;b&gt;now&lt;/b&gt;" in htmls[0] or "<b>now</b>" not in htmls[0]
     assert "completed" in htmls[1] and "****" in htmls[1]
     assert GITHUB_TOKEN not in text and API_KEY not in text and "ghp_" not in text
@@ -86,3 +92,21 @@ def test_nbconvert_html_shows_the_transcript(executed, tmp_path):
     assert "unit-tests" in html and "commit/" in html and "completed" in html
     assert "widget model not found" not in html.lower() and "Loading widget" not in html
     assert GITHUB_TOKEN not in html and API_KEY not in html
+
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_shipped_notebooks_are_saved_clean(path):
+    text = path.read_text()
+    nb = json.loads(text)
+    assert "widgets" not in nb["metadata"], "saved widget state"
+    counts = [c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code"]
+    assert counts == list(range(1, len(counts) + 1)), "not executed top to bottom in one kernel"
+    mimes = {m for c in nb["cells"] for o in c.get("outputs", []) for m in o.get("data", {})}
+    assert "application/vnd.jupyter.widget-view+json" not in mimes
+    assert re.search(r"gh[pousr]_[A-Za-z0-9]{20}|github_pat_", text) is None
+    assert "CLOUDCODE_API_KEY=" not in text and "%env" not in text
+    transcripts = [o for c in nb["cells"] for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
+    assert transcripts and all("simulator" in "".join(o["data"]["text/html"]) for o in transcripts)

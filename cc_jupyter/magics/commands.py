@@ -107,7 +107,7 @@ def _history(magics: "CloudCodeMagics", args: list[str]) -> None:
 def _wait(magics: "CloudCodeMagics", args: list[str]) -> None:
     from .magic import raise_if_failed
 
-    pending = [e for e in magics.session.history if not e.presenter.finished]
+    pending = [e for e in magics.session.history if not e.presenter.settled]
     if not pending:
         print("cloudcode: nothing to wait for.")
         return

@@ -183,7 +183,7 @@ class CloudCodeMagics(Magics):
     def finish_settled_runs(self, *_: Any) -> None:
         """After each cell: leave a transcript for --no-wait runs that ended meanwhile."""
         for entry in self.session.history:
-            if entry.handle.done() and not entry.presenter.finished:
+            if entry.handle.done() and not entry.presenter.settled:
                 entry.presenter.finish()
                 self._remember_thread(entry.run)
 

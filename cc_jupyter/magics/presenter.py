@@ -30,6 +30,8 @@ class Presenter:
         self.finished = False
         self.detached = False  # --no-wait: no cell waits, the I/O thread leaves the transcript
         self._finish_lock = threading.Lock()
+        self._transcript: Any = None
+        self._republished = False
         self._stop_requested = False
         self._display: Any = None
         self._view: Any = None
@@ -92,6 +94,11 @@ class Presenter:
             self.finish()
         return self.run
 
+    @property
+    def settled(self) -> bool:
+        """Ended, and its transcript shown from a cell (what ``finish`` completes)."""
+        return self.finished and (self._transcript is None or self._republished or not self.detached)
+
     def finish(self) -> None:
         """Swap the live view for the static transcript (idempotent; main thread)."""
         if self.handle is not None and not self.handle.done():
@@ -101,21 +108,28 @@ class Presenter:
                 self._flusher_future.result(timeout=5)  # the last refresh (and a detached swap)
             except Exception:
                 pass
-        self._leave_transcript()
+        if not self._leave_transcript() and self._transcript is not None and not self._republished:
+            # Swapped from the I/O thread: say it again from a cell, for clients such as
+            # nbclient and papermill that only read the messages of the running cell.
+            self._republished = True
+            self._display.update(self._transcript)
 
-    def _leave_transcript(self) -> None:
+    def _leave_transcript(self) -> bool:
+        """Swap once; False if it was done already."""
         with self._finish_lock:
             if self.finished:
-                return
+                return False
             self.finished = True
         if self.mode == "widget":
             from ..views.transcript import Transcript
 
             self._view.close()
-            self._display.update(Transcript(self.run, simulated=self.simulated))
+            self._transcript = Transcript(self.run, simulated=self.simulated)
+            self._display.update(self._transcript)
             _close_widgets(self._view)
         else:
             self._view.close()
+        return True
 
 
 def _displayable(view: Any) -> Any:
