@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import subprocess
@@ -74,3 +75,11 @@ def import_time(module: str, repeats: int = 7, *, setup: str = "", statement: st
 
 def dumps(data: object) -> str:
     return json.dumps(data, indent=2)
+
+
+def parse_args(doc: str) -> argparse.Namespace:
+    """The options every bench takes: how many events, how many rounds."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    return parser.parse_args()

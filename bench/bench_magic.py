@@ -11,7 +11,6 @@ Targets: <= 10 refreshes/s, m/a <= 1.5.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import queue
@@ -19,7 +18,7 @@ import statistics
 import time
 from collections import Counter
 
-from _common import API_KEY, GITHUB_TOKEN, REPO, flood_tasks, simulator_process
+from _common import API_KEY, GITHUB_TOKEN, REPO, flood_tasks, parse_args, simulator_process
 from bench_stream import bare_httpx
 from jupyter_client.manager import KernelManager
 
@@ -62,10 +61,7 @@ def peak_per_second(times: list[float]) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
+    args = parse_args(__doc__)
     with simulator_process() as url:
         manager = KernelManager(kernel_name="python3")
         env = {**os.environ, "CLOUDCODE_API_URL": url, "CLOUDCODE_API_KEY": API_KEY,

@@ -10,11 +10,21 @@ Targets: (c)/(a) <= 1.2, import of cc_jupyter <= 100 ms.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 
-from _common import API_KEY, GITHUB_TOKEN, HEADERS, REPO, best_of, flood_body, flood_tasks, import_time, simulator_process
+from _common import (
+    API_KEY,
+    GITHUB_TOKEN,
+    HEADERS,
+    REPO,
+    best_of,
+    flood_body,
+    flood_tasks,
+    import_time,
+    parse_args,
+    simulator_process,
+)
 
 
 def bare_httpx(url: str, events: int) -> int:
@@ -55,10 +65,7 @@ def cc_jupyter_run(url: str, events: int) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
+    args = parse_args(__doc__)
     with simulator_process() as url:
         results = best_of(
             args.rounds,
