@@ -198,6 +198,12 @@ def test_login_reads_hidden_input_and_keeps_secrets_in_memory(kernel):
     assert "…" + API_KEY[-4:] in kernel.execute("%cloudcode status").stdout
 
 
+def test_login_without_an_input_frontend_says_what_to_do_instead(kernel):
+    reply = kernel.execute("%cloudcode login")  # this client allows no stdin, like nbclient
+    shown = reply.traceback + reply.stderr
+    assert reply.status == "error" and "CLOUDCODE_API_KEY" in shown and "Traceback" not in shown
+
+
 def test_config_beats_environment_and_option_beats_config(kernel, simulator):
     before = len(simulator.request_log())
     kernel.execute('%config CloudCode.repo = "https://github.com/octo/from-config"')
@@ -254,3 +260,24 @@ def test_extension_and_settings_from_an_ipython_config_file(simulator, tmp_path)
         assert (record["repo_url"], record["branch"]) == ("https://github.com/octo/from-config-file", "develop")
     finally:
         k.shutdown()
+
+
+def test_demo_mode_from_the_environment_only_without_a_key(simulator):
+    with_key = Kernel({"CLOUDCODE_DEMO": "1", "CLOUDCODE_API_KEY": API_KEY, "CLOUDCODE_API_URL": simulator.url,
+                       "GITHUB_TOKEN": GITHUB_TOKEN, "CLOUDCODE_REPO": REPO})
+    try:
+        loaded = with_key.execute("%load_ext cc_jupyter")
+        assert "demo mode stays off" in loaded.stdout
+        assert "demo" not in with_key.execute("%cloudcode status").stdout.split("API key")[0]
+        assert "real API" in with_key.execute("%cloudcode demo auto").stdout
+    finally:
+        with_key.shutdown()
+    without = Kernel({"CLOUDCODE_DEMO": "1", "CLOUDCODE_API_KEY": "", "GITHUB_TOKEN": "", "GH_TOKEN": ""})
+    try:
+        without.execute("%load_ext cc_jupyter")
+        assert "demo: local simulator" in without.execute("%cloudcode status").stdout
+        reply = without.execute("%%cloudcode -o d\nhello\n")
+        assert reply.status == "ok" and "simulator" in reply.data("text/html")[-1]
+        assert without.value("d.info.repo").startswith("https://github.com/")
+    finally:
+        without.shutdown()

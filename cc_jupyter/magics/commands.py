@@ -36,8 +36,14 @@ def _login(magics: "CloudCodeMagics", args: list[str]) -> None:
         raise UsageError("%cloudcode login takes no arguments: it asks for the key and token with hidden input.")
     from getpass import getpass
 
-    key = getpass("Cloud Coding API key (hidden, Enter keeps the current one): ").strip()
-    token = getpass("GitHub token with repo access (hidden, Enter keeps the current one): ").strip()
+    try:
+        key = getpass("Cloud Coding API key (hidden, Enter keeps the current one): ").strip()
+        token = getpass("GitHub token with repo access (hidden, Enter keeps the current one): ").strip()
+    except (EOFError, NotImplementedError):  # ipykernel's StdinNotImplementedError is a NotImplementedError
+        raise UsageError(
+            "%cloudcode login needs a frontend that can ask for input; here, set CLOUDCODE_API_KEY and "
+            "GITHUB_TOKEN in the environment before starting the kernel."
+        ) from None
     if key:
         magics.session.api_key = key
     if token:
