@@ -42,6 +42,8 @@ def demo_environment() -> dict[str, str]:
 
 def run_lab(notebook: Path) -> int:
     command = [sys.executable, "-m", "jupyter", "lab", str(notebook.name)]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")  # containers and CI machines often run as root
     print(f"Starting JupyterLab in demo mode on {notebook} (Ctrl-C to stop)…", flush=True)
     return subprocess.call(command, cwd=notebook.parent, env=demo_environment())
 
