@@ -27,6 +27,8 @@ PARALLEL = "%%cloudcode -p -o run"
 TASKS = ("unit-tests", "docs", "lint")
 LONG_CELL = "%%cloudcode -o long\nA long job\nsim: lines=500 interval=0.1"  # 50 s unless stopped
 BACKGROUND_CELL = "%%cloudcode --no-wait -o bg\nA background job\nsim: lines=15 interval=0.2"  # about 3 s
+FLOOD_CELL = "%%cloudcode -o flood\nA flood of output\nsim: flood=50000"
+FLOOD_COUNT_CELL = "print(sum(' line ' in line for line in flood.tasks['main'].stdout.splitlines()))"
 SECRET_VARS = ("CLOUDCODE_API_KEY", "GITHUB_TOKEN", "GH_TOKEN", "CLOUDCODE_API_URL", "CLOUDCODE_REPO")
 PROGRESS = re.compile(r"\] progress (\d+)/\d+")
 
@@ -191,6 +193,17 @@ def _run(lab: LabServer, page: Any, nb: NotebookPage) -> None:
     wait_until(lambda: background_cell.locator(".widget-tab, .lm-TabBar-tab").count() > 0, 60, "the background run's live view")
     wait_until(lambda: "completed" in _output(background_cell), 60, "the background run's transcript")
     assert background_cell.locator(".jp-OutputArea .jupyter-widgets").count() == 0, "the live widget is still shown"
+
+    # 5c. A 50,000-event flood: the page stays responsive and the Run keeps every line.
+    nb.append_code_cell(FLOOD_CELL)
+    flood_cell = nb.code_cell("%%cloudcode -o flood")
+    nb.command("notebook:run-cell")
+    wait_until(lambda: "completed" in _output(flood_cell), 120, "the flood run's transcript")
+    assert page.evaluate("() => 6 * 7") == 42, "the page must stay responsive"
+    nb.append_code_cell(FLOOD_COUNT_CELL)
+    count_cell = nb.code_cell(FLOOD_COUNT_CELL)
+    nb.command("notebook:run-cell")
+    wait_until(lambda: "50000" in _output(count_cell), 60, "the flood's line count on the Run")
 
     # 6. Save, reload: the static transcripts are still there, not widget placeholders.
     nb.command("docmanager:save")

@@ -1,0 +1,43 @@
+"""Session-wide test setup, also for notebooks collected by nbval (which runs no fixtures).
+
+One simulator starts in ``pytest_sessionstart``; kernels find it through ``CLOUDCODE_DEMO_URL``
+(``%cloudcode demo`` and ``CLOUDCODE_DEMO=1`` reuse it). A developer's real key is removed from
+the environment first, so no test can reach the real API with it.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from cc_jupyter.simulator import Simulator
+
+_SECRET_VARIABLES = ("CLOUDCODE_API_KEY", "GITHUB_TOKEN", "GH_TOKEN", "CLOUDCODE_API_URL", "CLOUDCODE_REPO")
+_SIMULATOR = pytest.StashKey[Simulator]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    for name in _SECRET_VARIABLES:
+        os.environ.pop(name, None)
+    sim = Simulator(host="127.0.0.1", port=0, pace=0, quiet=True).start()
+    session.config.stash[_SIMULATOR] = sim
+    os.environ["CLOUDCODE_DEMO_URL"] = sim.url
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    sim = session.config.stash.get(_SIMULATOR, None)
+    if sim is not None:
+        sim.stop()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if ".ipynb" in item.nodeid:
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def simulator(request: pytest.FixtureRequest) -> Simulator:
+    """The session's simulator (pace 0: runs complete at once unless a directive says otherwise)."""
+    return request.config.stash[_SIMULATOR]
