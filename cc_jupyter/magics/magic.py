@@ -176,8 +176,8 @@ class CloudCodeMagics(Magics):
             self._remember_thread(entry.run)
 
     def _remember_thread(self, run: Run) -> None:
-        if run.thread_id:
-            self.session.set_thread(run.info.repo, run.info.branch, run.thread_id)
+        """The thread the run ended on (the server's, if it named one; none if it refused ours)."""
+        self.session.set_thread(run.info.repo, run.info.branch, run.thread_id)
 
     # ----- hooks -----
     def finish_settled_runs(self, *_: Any) -> None:

@@ -1,8 +1,9 @@
 """Wiring one run to what the user sees: a live widget view or text, then a static transcript.
 
 One writer per widget: the flusher on the I/O loop thread refreshes the live view; the Stop
-button only signals. The main thread swaps the live view for the transcript at the end, so
-the saved notebook holds plain HTML + text, never a widget placeholder.
+button only signals. At the end the live view is swapped for the transcript (by the waiting
+cell, or by the I/O thread for a --no-wait run), so the saved notebook holds plain HTML and
+text, never a widget placeholder.
 """
 
 from __future__ import annotations
@@ -48,11 +49,11 @@ class Presenter:
             from ..views.widget import LiveView
 
             self._view = LiveView(self.run, on_stop=self.request_stop, simulated=self.simulated)
-            self._display = display(_displayable(self._view), display_id=True)
+            self._display = display(self._view.widget, display_id=True)
         else:
             from ..views.text import TextView
 
-            self._view = TextView(self.run, write=self._write, parallel=self.run.info.parallel)
+            self._view = TextView(self.run, write=self._write, parallel=self.run.info.parallel, simulated=self.simulated)
             self._write(_header_line(self.run, self.simulated))
 
     def attach(self, handle: "RunHandle", *, detached: bool = False) -> None:
@@ -126,20 +127,10 @@ class Presenter:
             self._view.close()
             self._transcript = Transcript(self.run, simulated=self.simulated)
             self._display.update(self._transcript)
-            _close_widgets(self._view)
+            self._view.close_widgets()
         else:
             self._view.close()
         return True
-
-
-def _displayable(view: Any) -> Any:
-    return getattr(view, "widget", view)
-
-
-def _close_widgets(view: Any) -> None:
-    closer = getattr(view, "close_widgets", None)
-    if callable(closer):
-        closer()
 
 
 def _header_line(run: Run, simulated: bool) -> str:
