@@ -371,3 +371,27 @@ def test_text_views_do_not_import_ipywidgets():
     code = "import sys, cc_jupyter.views.text, cc_jupyter.views.transcript, cc_jupyter.views.flusher; print('ipywidgets' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_events_the_protocol_does_not_describe_are_shown_raw_and_escaped():
+    run = make_run()
+    run.apply(Event("weird", {"note": "<b>surprise</b>"}))
+    run.apply(Event("message", "plain text event"))
+    run.apply(Event("end", None))
+    feed = AgentFeed(run)
+    html = feed.html()
+    assert "‹weird›" in html and "&lt;b&gt;surprise&lt;/b&gt;" in html and "<b>surprise" not in html
+    assert "‹message› plain text event" in agent_text(run)
+    assert not feed.changed()
+    run.apply(Event("other", [1, 2]))
+    assert feed.changed()
+
+
+def test_text_view_shows_undescribed_events_once():
+    run = make_run()
+    written: list[str] = []
+    view = TextView(run, write=written.append)
+    run.apply(Event("weird", {"x": 1}))
+    view.refresh()
+    view.refresh()
+    assert "\n".join(written).count("‹weird›") == 1

@@ -101,6 +101,7 @@ class Run:
         self.thread_id: str | None = request.thread_id
         self.error: RunError | None = None
         self.events: list[Event] = []
+        self.other_events: list[Event] = []  # types or shapes the protocol does not describe, kept raw
         self.started_at: float = time.time()
         self.ended_at: float | None = None
         self.version = 0  # bumped on every change; views compare it to know what to redraw
@@ -162,6 +163,8 @@ class Run:
             )
         else:
             event.data = self.masker.deep(event.data)
+            if kind != "end":
+                self.other_events.append(event)
         self.events.append(event)
         self.version += 1
 

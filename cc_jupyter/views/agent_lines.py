@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, NamedTuple
 
 from ..run.messages import message_text, one_line, tool_calls
@@ -58,6 +59,15 @@ def message_items(message: dict[str, Any], task: str | None = None) -> list[Agen
     return []
 
 
+def other_event_items(run: Run, limit: int = 10) -> list[AgentItem]:
+    """Events the protocol does not describe, shown raw (newest ``limit``)."""
+    items = []
+    for event in run.other_events[-limit:]:
+        raw = event.data if isinstance(event.data, str) else json.dumps(event.data, default=str)
+        items.append(AgentItem(OTHER, f"‹{event.type}› {one_line(raw, 300)}"))
+    return items
+
+
 def _clip(text: str, limit: int = MAX_TEXT_CHARS) -> str:
     return text if len(text) <= limit else f"{text[:limit]}\n… ({len(text) - limit:,} more characters in run.messages)"
 
@@ -111,12 +121,12 @@ class AgentFeed:
 
     def changed(self) -> bool:
         """Whether the newest messages differ from the last :meth:`html` (O(max_messages))."""
-        return tuple(map(id, self.window())) != self._window
+        return tuple(map(id, self.window())) + (len(self.run.other_events),) != self._window
 
     def html(self, budget: int = 32_000) -> str:
         """The newest messages that fit in ``budget`` characters, oldest first."""
         window = self.window()
-        self._window = tuple(map(id, window))
+        self._window = tuple(map(id, window)) + (len(self.run.other_events),)
         labelled = self.labelled
         if labelled:
             self._index_tasks(window)
@@ -135,9 +145,10 @@ class AgentFeed:
             parts.append(hit[1])
         self._cache = cache
         hidden = len(self.run.messages) - len(parts)
+        parts.reverse()
+        parts.extend(item_html(item) for item in other_event_items(self.run))
         if not parts:
             return '<div style="color:#6e7781">No messages from the agent yet.</div>'
-        parts.reverse()
         if hidden > 0:
             parts.insert(0, f'<div style="color:#6e7781">… {hidden:,} earlier messages (run.messages)</div>')
         return "".join(parts)
@@ -164,4 +175,5 @@ def agent_text(run: Run, max_messages: int = 40) -> list[str]:
     for message in run.messages[-max_messages:]:
         for item in message_items(message, names.get(id(message))):
             lines.append(item_text(item, labelled))
+    lines.extend(item_text(item) for item in other_event_items(run))
     return lines

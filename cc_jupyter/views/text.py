@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ..run.state import Run
+from .agent_lines import item_text, other_event_items
 from .lines import SKIP, DisplayLine, line_text
 from .stdout_lines import StdoutReader, skip_line
 from .transcript import final_summary
@@ -42,6 +43,7 @@ class TextView:
         self._readers: dict[str, StdoutReader] = {}
         self._statuses: dict[str, str] = {}
         self._thread_id = run.thread_id
+        self._others_seen = 0
         self._closed = False
 
     def refresh(self) -> None:
@@ -79,6 +81,11 @@ class TextView:
         for name, new in batches:
             prefix = f"[{name}] " if labelled else ""
             out.extend(prefix + text for text in _bounded(new, max_lines, max_chars, name))
+        others = len(run.other_events)
+        if others > self._others_seen:
+            shown = min(others - self._others_seen, 10)  # raw events are rare; a flood of them is cut
+            out.extend(item_text(item) for item in other_event_items(run, shown))
+            self._others_seen = others
         for name, task in tasks:
             if task.status != self._statuses.get(name) and task.status not in ("pending", "running"):
                 out.append(f"── task {name}: {task.status}" if labelled else f"── {task.status}")
