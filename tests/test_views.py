@@ -199,9 +199,12 @@ def test_transcript_shows_status_thread_summary_and_escapes():
 def test_transcript_of_a_huge_run_is_small():
     run = make_run({f"t{i}": "p" for i in range(8)})
     for name in run.tasks:
+        # filled directly, not through Run.apply, to keep the test fast: keep its counter too
         run.tasks[name].chunks.extend(f"\x1b[33mwarning\x1b[0m {name} line {i} " + "x" * 80 + "\n" for i in range(100_000))
+        run.tasks[name].newlines = 100_000
         run.tasks[name].status = "completed"
     run.tasks["t7"].chunks.append("y" * 1_000_000 + "\n")  # one enormous line
+    run.tasks["t7"].newlines += 1
     for name in run.tasks:  # closing words that escaping makes 4x longer
         messages(run, name, *({"id": f"{name}{k}", "type": "ai", "content": "<&>" * 5000} for k in range(20)))
     run.finish("closed")

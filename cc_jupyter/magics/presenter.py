@@ -70,7 +70,11 @@ class Presenter:
             self._flusher_future = background.submit(self._follow(handle))
 
     async def _follow(self, handle: "RunHandle") -> None:
-        await self.flusher.run_until(handle.done)
+        import asyncio
+
+        ended = asyncio.Event()
+        handle.add_done_callback(lambda _: ended.set())  # called on this loop's thread
+        await self.flusher.run_until(handle.done, ended)
         if self.detached:
             self._leave_transcript()
 

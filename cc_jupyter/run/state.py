@@ -37,6 +37,7 @@ class TaskState:
         self.status: Status = status
         self.chunks: list[str] = []  # complete lines, masked (a chunk may hold several)
         self.pending = ""  # the unfinished last line, unmasked: a secret may straddle chunks
+        self.newlines = 0  # "\n" characters in ``chunks``, counted as they arrive
         self.messages: list[dict[str, Any]] = []
         self.run_id: str | None = None
         self.result: dict[str, Any] | None = None  # Claude Code stream-json "result" record
@@ -172,6 +173,7 @@ class Run:
         for task in self.tasks.values():
             if task.pending:
                 task.chunks.append(self.masker.text(task.pending))
+                task.newlines += task.pending.count("\n")
                 task.pending = ""
 
     def fail(self, error: RunError) -> None:
@@ -248,6 +250,7 @@ class Run:
         if not masked:
             return
         text = masked
+        task.newlines += text.count("\n")
         task.chunks.append(text)
         if '"result"' in text and text.lstrip().startswith("{"):
             self._maybe_result(task, text)

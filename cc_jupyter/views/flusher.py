@@ -20,12 +20,21 @@ class Flusher:
         self.failures = 0
         self.calls = 0
 
-    async def run_until(self, done: Callable[[], bool]) -> None:
-        """Refresh every ``interval`` while ``done()`` is false, then a final refresh."""
+    async def run_until(self, done: Callable[[], bool], wake: asyncio.Event | None = None) -> None:
+        """Refresh every ``interval`` while ``done()`` is false, then a final refresh.
+
+        Setting ``wake`` (when the run ends) cuts the last wait short, so the final view is
+        not up to ``interval`` late."""
         try:
             while not done():
                 self._call()
-                await asyncio.sleep(self.interval)  # sleep after each call: the I/O gets its share
+                if wake is None:
+                    await asyncio.sleep(self.interval)  # sleep after each call: the I/O gets its share
+                else:
+                    try:
+                        await asyncio.wait_for(wake.wait(), self.interval)
+                    except asyncio.TimeoutError:
+                        pass
         finally:
             self._call()  # also when cancelled: the view shows what arrived
 

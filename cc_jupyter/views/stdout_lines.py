@@ -8,7 +8,6 @@ masked again, since masking ran per chunk).
 from __future__ import annotations
 
 from collections import deque
-from itertools import repeat
 from typing import Callable
 
 from ..run.state import TaskState
@@ -154,9 +153,9 @@ class StdoutReader:
 
 def line_count(task: TaskState) -> int:
     """Complete stdout lines of ``task`` (plus one for an unfinished last line)."""
-    chunks = task.chunks[:]
-    count = sum(map(str.count, chunks, repeat("\n")))
-    return count + (1 if chunks and chunks[-1] and not chunks[-1].endswith("\n") else 0)
+    chunks = task.chunks
+    last = chunks[-1] if chunks else ""
+    return task.newlines + (1 if last and not last.endswith("\n") else 0)
 
 
 def task_tail(task: TaskState, n: int = 40, mask: Mask | None = None) -> list[DisplayLine]:

@@ -31,10 +31,10 @@ _SMALL = "font-size:11px;color:#6e7781;margin:2px 0"
 class _TaskPane:
     """One task's tab: its reader and HTML widget."""
 
-    def __init__(self, widgets: Any, task: TaskState, max_lines: int, mask: Callable[[str], str]) -> None:
+    def __init__(self, make_html: Callable[[str], Any], task: TaskState, max_lines: int, mask: Callable[[str], str]) -> None:
         self.task = task
         self.reader = StdoutReader(task, max_lines, mask)
-        self.widget = widgets.HTML(value=self._render())
+        self.widget = make_html(self._render())
         self._sent = self.widget.value
         self._status = task.status
 
@@ -67,9 +67,9 @@ class _TaskPane:
 class _AgentPane:
     """The Agent tab: the newest messages, re-rendered only when they change."""
 
-    def __init__(self, widgets: Any, run: Run) -> None:
+    def __init__(self, make_html: Callable[[str], Any], run: Run) -> None:
         self.feed = AgentFeed(run)
-        self.widget = widgets.HTML(value=self._render())
+        self.widget = make_html(self._render())
         self._sent = self.widget.value
 
     def update(self) -> None:
@@ -109,7 +109,6 @@ class LiveView:
         self.run = run
         self.simulated = simulated
         self.max_lines = max_lines
-        self._w = widgets
         self._on_stop = on_stop
         self._lock = threading.Lock()
         self._closed = False
@@ -123,8 +122,11 @@ class LiveView:
         )
         self._stop.on_click(self._stop_clicked)
         answer_while_busy(self._stop)
+        # The panes share the footer's layout and style models: fewer comm messages per view.
         self._footer = widgets.HTML()
-        self._agent = _AgentPane(widgets, run)
+        shared = {"layout": self._footer.layout, "style": self._footer.style}
+        self._make_html: Callable[[str], Any] = lambda value: widgets.HTML(value=value, **shared)
+        self._agent = _AgentPane(self._make_html, run)
         self._tab = widgets.Tab()
         self._tab.observe(self._selected, names="selected_index")
         answer_while_busy(self._tab)  # the observer only sets a flag
@@ -200,7 +202,7 @@ class LiveView:
             return
         for name, task in list(tasks.items()):
             if name not in self._panes:
-                self._panes[name] = _TaskPane(self._w, task, self.max_lines, self.run.masker.text)
+                self._panes[name] = _TaskPane(self._make_html, task, self.max_lines, self.run.masker.text)
         selected = self._selected_index
         on_agent = selected is not None and selected >= len(self._tab.children) - 1 and len(self._tab.children) > 0
         self._tab.children = [pane.widget for pane in self._panes.values()] + [self._agent.widget]
