@@ -18,10 +18,16 @@ import statistics
 import time
 from collections import Counter
 
-from _common import API_KEY, GITHUB_TOKEN, REPO, flood_tasks, parse_args, simulator_process
+from _common import (
+    API_KEY,
+    GITHUB_TOKEN,
+    REPO,
+    flood_tasks,
+    parse_args,
+    simulator_process,
+)
 from bench_stream import bare_httpx
 from jupyter_client.manager import KernelManager
-
 
 # 8 tasks x 1,500 lines, 1 ms apart: a long stream to measure the steady IOPub rate.
 SUSTAINED_CELL = "%%cloudcode -p -o long\n" + "".join(

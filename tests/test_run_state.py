@@ -5,7 +5,11 @@ from __future__ import annotations
 from cc_jupyter.client.events import Event
 from cc_jupyter.client.request import build_request
 from cc_jupyter.client.settings import Settings
-from cc_jupyter.client.threads import should_resend_without_thread, thread_id_from_headers, thread_id_to_send
+from cc_jupyter.client.threads import (
+    should_resend_without_thread,
+    thread_id_from_headers,
+    thread_id_to_send,
+)
 from cc_jupyter.run.state import Run
 
 SETTINGS = Settings(api_key="k" * 20, github_token="ghp_" + "a" * 36, repo="https://github.com/o/r")

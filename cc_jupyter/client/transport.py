@@ -17,7 +17,11 @@ from .events import normalise
 from .http_errors import error_for_status, not_an_event_stream
 from .request import Request
 from .sse import SSEDecoder
-from .threads import should_resend_without_thread, thread_id_from_headers, thread_id_to_send
+from .threads import (
+    should_resend_without_thread,
+    thread_id_from_headers,
+    thread_id_to_send,
+)
 
 DEFAULT_CONNECT_TIMEOUT = 15.0
 _ERROR_BODY_LIMIT = 64 * 1024

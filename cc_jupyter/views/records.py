@@ -6,7 +6,16 @@ import json
 from typing import Any
 
 from ..run.messages import content_text, main_argument, one_line
-from .lines import FAILURE, NARRATION, SESSION, SUCCESS, TOOL, TOOL_RESULT, DisplayLine, clip
+from .lines import (
+    FAILURE,
+    NARRATION,
+    SESSION,
+    SUCCESS,
+    TOOL,
+    TOOL_RESULT,
+    DisplayLine,
+    clip,
+)
 
 RECORD_TYPES = frozenset({"system", "assistant", "user", "result"})
 
