@@ -281,3 +281,10 @@ def test_demo_mode_from_the_environment_only_without_a_key(simulator):
         assert without.value("d.info.repo").startswith("https://github.com/")
     finally:
         without.shutdown()
+
+
+def test_python_api_in_a_cell_blocking_and_awaited(kernel):
+    reply = kernel.execute("import cc_jupyter\nr = cc_jupyter.invoke('plain call')\nprint(r.status)")
+    assert reply.status == "ok" and reply.stdout.strip() == "completed", reply.traceback
+    reply = kernel.execute("r2 = await cc_jupyter.ainvoke(tasks={'a': 'one', 'b': 'two'})\nprint(r2.status, list(r2.tasks))")
+    assert reply.status == "ok" and reply.stdout.strip() == "completed ['a', 'b']", reply.traceback
