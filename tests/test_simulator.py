@@ -20,7 +20,7 @@ from cc_jupyter.simulator import Simulator
 from cc_jupyter.simulator.scenario import OPTIONS, Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-TOKEN = "ghs_SECRETtoken0123456789abcdefghijklmnopq"
+TOKEN = "ghs_" + "FAKE" * 9  # an obviously fake token, built at run time
 KEY = "sk-test-key-0123"
 
 
