@@ -27,7 +27,7 @@ class SecretMasker:
         self._pattern = re.compile("|".join(parts))
         self._values = tuple(values)
         # Every pattern needs one of these substrings: a cheap test that skips most text.
-        self._markers = tuple(values) + ("gh", "://")
+        self._markers = tuple(values) + ("gh", "github_pat_", "://")
 
     def text(self, value: str) -> str:
         """Mask one string."""

@@ -80,6 +80,9 @@ def test_masker_hides_known_values_token_shapes_and_url_credentials():
     for secret in (KEY, TOKEN, "ghs_" + "z" * 36, other, "abc123"):
         assert secret not in masked
     assert "https://****@github.com/o/r.git" in masked
+    # each shape alone, without another pattern's text beside it to trigger the masking
+    assert masker.text(f"token {other} here") == "token **** here"
+    assert masker.text(f"token ghu_{'q' * 36}") == "token ****"
     assert masker.deep({"a": [text, 1, {"b": TOKEN}]}) == {"a": [masked, 1, {"b": "****"}]}
     assert KEY not in repr(masker)
     assert mask_hint(KEY) == "…" + KEY[-4:] and mask_hint(None) == "(not set)"
