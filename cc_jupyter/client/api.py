@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from ..run.state import Run
 from .request import Request, build_request
@@ -62,7 +62,6 @@ def start(
     run: Run | None = None,
     idle_timeout: float | None = None,
     connect_timeout: float = 15.0,
-    on_change: Callable[[], None] | None = None,
 ) -> "RunHandle":
     """Start ``request`` on the background loop and return its handle at once.
 
@@ -71,7 +70,7 @@ def start(
     from .transport import stream_into
 
     run = run if run is not None else Run(request)
-    coro = stream_into(request, run, idle_timeout=idle_timeout, connect_timeout=connect_timeout, on_change=on_change)
+    coro = stream_into(request, run, idle_timeout=idle_timeout, connect_timeout=connect_timeout)
     return RunHandle(run, coro)
 
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from .sse import SSEvent
 
-KNOWN_TYPES = frozenset({"updates", "custom", "metadata", "error", "end"})
 _UPDATE_KEYS = ("messages", "run_id")
 _raw_decode = json.JSONDecoder().raw_decode
 _loads = json.loads

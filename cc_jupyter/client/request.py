@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 from urllib.parse import urlparse
 
@@ -50,9 +50,6 @@ class Request:
             "Accept": "text/event-stream",
             "x-api-key": self.api_key,
         }
-
-    def with_thread(self, thread_id: str | None) -> "Request":
-        return replace(self, thread_id=thread_id)
 
     def preview(self) -> str:
         """What would be sent, secrets masked: for teaching and debugging."""

@@ -62,14 +62,11 @@ class SSEDecoder:
             self._pending = lines.pop() if lines else b""
         events: list[SSEvent] = []
         data = self._data
-        # The common lines ("data: ...", "event: ...", blank) are handled inline: this loop
-        # runs once per line of a stream that may carry thousands of events per second.
+        # The common "data: ..." and "event: ..." lines are handled inline: this loop runs
+        # once per line of a stream that may carry thousands of events per second.
         for line in lines:
             if not line:
-                if data:
-                    events.append(SSEvent(self._event or "message", data[0] if len(data) == 1 else "\n".join(data), self._last_id, self._retry))
-                    data.clear()
-                self._event = ""
+                self._dispatch(events)
             elif line[:6] == b"data: ":
                 data.append(line[6:].decode("utf-8", "replace"))
             elif line[:7] == b"event: ":

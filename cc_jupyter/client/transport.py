@@ -7,7 +7,7 @@ resend allowed is the thread policy's (a 4xx before any event, so nothing starte
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator, Callable
+from typing import AsyncIterator
 
 import httpx
 
@@ -40,7 +40,6 @@ async def stream_into(
     client: httpx.AsyncClient | None = None,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     idle_timeout: float | None = None,
-    on_change: Callable[[], None] | None = None,
 ) -> Run:
     """Run ``request`` to its end, filling ``run``. Raises :class:`CloudCodeError` only before
     the stream starts; afterwards every outcome is recorded on the run (status, error)."""
@@ -49,7 +48,7 @@ async def stream_into(
     try:
         response = await _open(client, request, run)
         try:
-            await _consume(response, run, idle_timeout, on_change)
+            await _consume(response, run, idle_timeout)
         finally:
             await response.aclose()
     except asyncio.CancelledError:
@@ -118,9 +117,7 @@ async def _read_limited(response: httpx.Response, limit: int = _ERROR_BODY_LIMIT
     return body[:limit]
 
 
-async def _consume(
-    response: httpx.Response, run: Run, idle_timeout: float | None, on_change: Callable[[], None] | None
-) -> None:
+async def _consume(response: httpx.Response, run: Run, idle_timeout: float | None) -> None:
     decoder = SSEDecoder()
     apply = run.apply
     chunks = response.aiter_bytes()
@@ -132,8 +129,6 @@ async def _consume(
                 event = normalise(sse)
                 if event is not None:
                     apply(event)
-            if on_change is not None:
-                on_change()
         for sse in decoder.close():
             event = normalise(sse)
             if event is not None:
