@@ -63,7 +63,7 @@ def _logout(magics: "CloudCodeMagics", args: list[str]) -> None:
 
 def _status(magics: "CloudCodeMagics", args: list[str]) -> None:
     s = magics.settings()
-    demo = " (demo: local simulator)" if is_demo(magics) else ""
+    demo = " (demo: local simulator)" if magics.demo.on else ""
     lines = [
         f"API          {s.api_url}{demo}",
         f"API key      {mask_hint(s.api_key)}",
@@ -117,14 +117,10 @@ def _wait(magics: "CloudCodeMagics", args: list[str]) -> None:
     if not pending:
         print("cloudcode: nothing to wait for.")
         return
-    failed = None
     for entry in pending:
-        entry.presenter.wait()
-        magics._remember_thread(entry.run)
-        if entry.run.status in ("failed", "disconnected") and failed is None:
-            failed = entry.run
-    if failed is not None:
-        raise_if_failed(failed)
+        magics.wait_for(entry)
+    for entry in pending:
+        raise_if_failed(entry.run)  # the first failed one, once all have ended
 
 
 def _cancel(magics: "CloudCodeMagics", args: list[str]) -> None:
@@ -152,16 +148,6 @@ def _demo(magics: "CloudCodeMagics", args: list[str]) -> None:
         raise UsageError("Usage: %cloudcode demo [auto | off]")
     url = magics.demo.start()
     print(f"cloudcode: demo mode on: runs go to the local simulator at {url} (no key needed, nothing is pushed).")
-
-
-def demo_settings(magics: "CloudCodeMagics") -> Settings | None:
-    if not is_demo(magics):
-        return None
-    return magics.demo.settings(magics.cfg.repo or None, magics.cfg.branch or None)
-
-
-def is_demo(magics: "CloudCodeMagics") -> bool:
-    return magics.demo.on
 
 
 def _current_thread(magics: "CloudCodeMagics", s: Settings) -> str | None:

@@ -17,7 +17,7 @@ from .config import CloudCode
 from .demo import DemoMode, demo_requested_by_environment
 from .options import CellOptions, parse_line, refuse_secrets, split_tasks
 from .presenter import Presenter
-from .session import Session
+from .session import HistoryEntry, Session
 
 
 @magics_class
@@ -92,10 +92,9 @@ class CloudCodeMagics(Magics):
     # ----- settings -----
     def settings(self) -> Settings:
         """Effective settings: %config, then the environment; secrets: login, then environment."""
+        if self.demo.on:
+            return self.demo.settings(self.cfg.repo or None, self.cfg.branch or None)
         env = env_settings()
-        demo = commands.demo_settings(self)
-        if demo is not None:
-            return demo
         return Settings(
             api_url=self.cfg.api_url or env.api_url,
             api_key=self.session.api_key or env.api_key,
@@ -139,7 +138,7 @@ class CloudCodeMagics(Magics):
         from ..client.api import start
 
         run = Run(request)
-        presenter = Presenter(run, mode=self.mode(options), simulated=commands.is_demo(self))
+        presenter = Presenter(run, mode=self.mode(options), simulated=self.demo.on)
         presenter.show()
         handle = start(
             request,
@@ -148,17 +147,14 @@ class CloudCodeMagics(Magics):
             connect_timeout=self.cfg.connect_timeout,
         )
         presenter.attach(handle, detached=options.no_wait)
-        self.session.record(handle, presenter)
+        entry = self.session.record(handle, presenter)
         if options.out:
             self.shell.user_ns[options.out] = run
         if options.no_wait:
             if presenter.mode == "text":
                 presenter.note("running in the background: %cloudcode wait shows the result")
             return None
-        try:
-            presenter.wait()
-        finally:
-            self._remember_thread(run)
+        self.wait_for(entry)
         raise_if_failed(run)
         return None
 
@@ -171,7 +167,13 @@ class CloudCodeMagics(Magics):
     def _wait_for_thread(self, thread_id: str | None) -> None:
         for entry in self.session.running_on_thread(thread_id):
             print(f"cloudcode: waiting for run #{entry.number} on thread {thread_id} to finish first…")
+            self.wait_for(entry)
+
+    def wait_for(self, entry: HistoryEntry) -> None:
+        """Block until a run of this kernel ends (its transcript shown), then keep its thread."""
+        try:
             entry.presenter.wait()
+        finally:
             self._remember_thread(entry.run)
 
     def _remember_thread(self, run: Run) -> None:
