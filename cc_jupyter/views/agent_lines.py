@@ -9,7 +9,7 @@ from ..run.messages import message_text, one_line, tool_calls
 from ..run.state import Run
 from .lines import escape, fit_html, pre
 from .links import linkify
-from .records import collapsed_result
+from .records import collapsed_result, tool_call_text
 
 MAX_TEXT_CHARS = 4000
 MAX_DETAIL_CHARS = 3000
@@ -46,7 +46,7 @@ def message_items(message: dict[str, Any], task: str | None = None) -> list[Agen
     if role == "ai":
         items = [AgentItem(TEXT, _clip(text.strip()), task)] if text.strip() else []
         for name, argument in tool_calls(message):
-            items.append(AgentItem(CALL, f"▶ {name}: {argument}" if argument else f"▶ {name}", task))
+            items.append(AgentItem(CALL, tool_call_text(name, argument), task))
         return items
     if role == "tool":
         name = str(message.get("name") or "")

@@ -87,6 +87,11 @@ def _result(record: dict[str, Any]) -> DisplayLine:
     return DisplayLine(SUCCESS, "✔ finished" + (" in " + " · ".join(facts) if facts else ""))
 
 
+def tool_call_text(name: str, argument: str) -> str:
+    """One tool call on one line: ``▶ Bash: git status``."""
+    return f"▶ {name}: {argument}" if argument else f"▶ {name}"
+
+
 def _assistant(content: list[Any]) -> list[DisplayLine]:
     lines: list[DisplayLine] = []
     for block in content:
@@ -98,7 +103,7 @@ def _assistant(content: list[Any]) -> list[DisplayLine]:
         elif block.get("type") == "tool_use":
             argument = main_argument(block.get("input"))
             name = str(block.get("name") or "tool")
-            lines.append(DisplayLine(TOOL, f"▶ {name}: {argument}" if argument else f"▶ {name}"))
+            lines.append(DisplayLine(TOOL, tool_call_text(name, argument)))
     return lines
 
 

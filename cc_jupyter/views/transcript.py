@@ -90,17 +90,26 @@ class Transcript:
         return cached[1]
 
 
-def _header_html(run: Run, simulated: bool) -> str:
+def header_parts(run: Run, simulated: bool, *, live: bool = False) -> list[str]:
+    """Status chip, repo@branch, thread, model, time and the simulator badge, as HTML pieces.
+
+    ``live``: the clock shows whole seconds while the run goes on, and a missing thread id
+    may still come."""
+    no_thread = "no thread id yet" if live else "no thread id"
     parts = [
         chip(run.status),
         repo_html(run.info.repo, run.info.branch),
-        f"thread <code>{escape(run.thread_id)}</code>" if run.thread_id else "no thread id",
+        f"thread <code>{escape(run.thread_id)}</code>" if run.thread_id else no_thread,
         f"model {escape(run.info.model)}",
-        format_duration(run.duration),
+        format_duration(run.duration, precise=run.done or not live),
     ]
     if simulated:
         parts.append(badge("simulator"))
-    return '<div style="margin-bottom:4px">' + " · ".join(parts) + "</div>"
+    return parts
+
+
+def _header_html(run: Run, simulated: bool) -> str:
+    return '<div style="margin-bottom:4px">' + " · ".join(header_parts(run, simulated)) + "</div>"
 
 
 def error_html(run: Run) -> str:

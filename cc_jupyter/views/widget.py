@@ -15,8 +15,8 @@ from ..run.state import Run, TaskState
 from .agent_lines import AgentFeed
 from .lines import escape, lines_html, pre
 from .stdout_lines import StdoutReader
-from .style import badge, chip, format_duration, mark, repo_html
-from .transcript import error_html, outcome_html
+from .style import mark
+from .transcript import error_html, header_parts, outcome_html
 
 MAX_LINES = 200
 PANE_BUDGET = 32_000  # characters of HTML per tab update
@@ -216,17 +216,7 @@ class LiveView:
         return marks + (f"Agent · {count}" if count else "Agent",)
 
     def _header_html(self) -> str:
-        run = self.run
-        parts = [
-            chip(run.status),
-            repo_html(run.info.repo, run.info.branch),
-            f"thread <code>{escape(run.thread_id)}</code>" if run.thread_id else "no thread id yet",
-            f"model {escape(run.info.model)}",
-            format_duration(run.duration, precise=run.done),
-        ]
-        if self.simulated:
-            parts.append(badge("simulator"))
-        spans = "".join(f"<span>{part}</span>" for part in parts)
+        spans = "".join(f"<span>{part}</span>" for part in header_parts(self.run, self.simulated, live=True))
         return f'<div style="display:flex;flex-wrap:wrap;gap:4px 14px;align-items:center;font-size:13px">{spans}</div>'
 
     @staticmethod
