@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import MutableMapping
 
 QUICKSTART = Path("notebooks") / "01-quickstart.ipynb"
 
@@ -33,11 +34,12 @@ def find_quickstart() -> Path:
     raise SystemExit("notebooks/01-quickstart.ipynb not found: run this from a clone of the cc_jupyter repository.")
 
 
-def demo_environment() -> dict[str, str]:
-    env = {**os.environ, "CLOUDCODE_DEMO": "1"}
+def use_demo_environment(environ: MutableMapping[str, str]) -> MutableMapping[str, str]:
+    """Demo mode on, and no real key anywhere: demo mode never sends one."""
+    environ["CLOUDCODE_DEMO"] = "1"
     for name in ("CLOUDCODE_API_KEY", "GITHUB_TOKEN", "GH_TOKEN"):
-        env.pop(name, None)  # demo mode never sends a real key anywhere
-    return env
+        environ.pop(name, None)
+    return environ
 
 
 def run_lab(notebook: Path) -> int:
@@ -45,16 +47,14 @@ def run_lab(notebook: Path) -> int:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # containers and CI machines often run as root
     print(f"Starting JupyterLab in demo mode on {notebook} (Ctrl-C to stop)…", flush=True)
-    return subprocess.call(command, cwd=notebook.parent, env=demo_environment())
+    return subprocess.call(command, cwd=notebook.parent, env=use_demo_environment(dict(os.environ)))
 
 
 def run_headless(notebook: Path) -> int:
     import nbformat
     from nbclient import NotebookClient
 
-    os.environ.update({k: v for k, v in demo_environment().items() if k == "CLOUDCODE_DEMO"})
-    for name in ("CLOUDCODE_API_KEY", "GITHUB_TOKEN", "GH_TOKEN"):
-        os.environ.pop(name, None)
+    use_demo_environment(os.environ)  # the kernel inherits it
     nb = nbformat.read(notebook, as_version=4)
     print(f"Running {notebook.name} against the local simulator (headless)…\n", flush=True)
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(notebook.parent)}}).execute()

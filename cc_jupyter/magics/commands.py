@@ -103,7 +103,7 @@ def _history(magics: "CloudCodeMagics", args: list[str]) -> None:
     for entry in magics.session.history:
         run = entry.run
         where = f"{run.info.repo.removeprefix('https://github.com/')}@{run.info.branch}"
-        started = time.strftime("%H:%M:%S", time.localtime(entry.started))
+        started = time.strftime("%H:%M:%S", time.localtime(run.started_at))
         print(
             f"{entry.number:>3}  {started:8}  {where[:40]:40}  {str(run.thread_id)[:36]:36}  "
             f"{run.status:12}  {run.duration:6.1f}s  {', '.join(run.tasks)}"

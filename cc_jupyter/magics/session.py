@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -19,7 +18,6 @@ class HistoryEntry:
     """One run started from this kernel."""
 
     number: int
-    started: float
     handle: "RunHandle"
     presenter: "Presenter"
 
@@ -53,7 +51,7 @@ class Session:
             self.threads.pop((repo, branch), None)
 
     def record(self, handle: "RunHandle", presenter: "Presenter") -> HistoryEntry:
-        entry = HistoryEntry(len(self.history) + 1, time.time(), handle, presenter)
+        entry = HistoryEntry(len(self.history) + 1, handle, presenter)
         self.history.append(entry)
         return entry
 
