@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from ..client.events import Event
 from ..client.request import DEFAULT_TASK, Request
+from ..client.threads import adopt_thread_id
 from ..secrets import SecretMasker
 from .messages import message_key, message_text
 
@@ -280,8 +281,6 @@ class Run:
                 self._message(message, task)
 
     def _ids(self, payload: dict[str, Any], task: TaskState | None) -> None:
-        from ..client.threads import adopt_thread_id
-
         run_id = payload.get("run_id")
         if isinstance(run_id, str) and run_id:
             if run_id not in self.run_ids:
