@@ -9,6 +9,7 @@ from IPython.core.error import UsageError
 
 from ..client.settings import Settings, env_settings
 from ..secrets import mask_hint
+from ..views.style import repo_label
 from .options import refuse_secrets
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ def _history(magics: "CloudCodeMagics", args: list[str]) -> None:
     print(f"{'#':>3}  {'started':8}  {'repo@branch':40}  {'thread':36}  {'status':12}  {'time':>7}  tasks")
     for entry in magics.session.history:
         run = entry.run
-        where = f"{run.info.repo.removeprefix('https://github.com/')}@{run.info.branch}"
+        where = repo_label(run.info.repo, run.info.branch)
         started = time.strftime("%H:%M:%S", time.localtime(run.started_at))
         print(
             f"{entry.number:>3}  {started:8}  {where[:40]:40}  {str(run.thread_id)[:36]:36}  "
