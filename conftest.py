@@ -11,9 +11,11 @@ import os
 
 import pytest
 
+from cc_jupyter.secrets import SECRET_ENVIRONMENT_VARIABLES
 from cc_jupyter.simulator import Simulator
 
-_SECRET_VARIABLES = ("CLOUDCODE_API_KEY", "GITHUB_TOKEN", "GH_TOKEN", "CLOUDCODE_API_URL", "CLOUDCODE_REPO")
+# A developer's own settings must not steer the tests (or reach the real API).
+_SECRET_VARIABLES = (*SECRET_ENVIRONMENT_VARIABLES, "CLOUDCODE_API_URL", "CLOUDCODE_REPO", "CLOUDCODE_DEMO")
 _SIMULATOR = pytest.StashKey[Simulator]()
 
 

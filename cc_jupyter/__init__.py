@@ -1,29 +1,33 @@
 """cc_jupyter: drive the Cloud Coding API from Python and Jupyter (``%load_ext cc_jupyter``).
 
 Importing this package is cheap: httpx and ipywidgets load only when a run starts or a view
-is shown.
+is shown. The layers, each importing only those before it::
+
+    errors, text, secrets -> protocol -> run -> client -> views -> magics
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
     APIConnectionError,
+    APIStatusError,
     AuthenticationError,
     CloudCodeError,
     ConfigurationError,
     InvalidRequestError,
     NotFoundError,
-    ProtocolError,
     RateLimitError,
     RequestRejectedError,
     RunCancelled,
     RunFailedError,
     ServerError,
+    UnexpectedResponseError,
 )
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "invoke",
@@ -31,41 +35,52 @@ __all__ = [
     "prepare",
     "start",
     "Run",
+    "RunError",
+    "RunInfo",
+    "TaskState",
+    "Request",
+    "RunHandle",
     "CloudCodeError",
     "APIConnectionError",
+    "APIStatusError",
     "AuthenticationError",
     "ConfigurationError",
     "InvalidRequestError",
     "NotFoundError",
-    "ProtocolError",
     "RateLimitError",
     "RequestRejectedError",
     "RunCancelled",
     "RunFailedError",
     "ServerError",
+    "UnexpectedResponseError",
     "load_ipython_extension",
     "unload_ipython_extension",
 ]
 
 _LAZY = {
-    "invoke": ("cc_jupyter.client.api", "invoke"),
-    "ainvoke": ("cc_jupyter.client.api", "ainvoke"),
-    "prepare": ("cc_jupyter.client.api", "prepare"),
-    "start": ("cc_jupyter.client.api", "start"),
-    "Run": ("cc_jupyter.run.state", "Run"),
+    "invoke": "cc_jupyter.client.api",
+    "ainvoke": "cc_jupyter.client.api",
+    "prepare": "cc_jupyter.client.api",
+    "start": "cc_jupyter.client.api",
+    "RunHandle": "cc_jupyter.client.handle",
+    "Run": "cc_jupyter.run.state",
+    "RunError": "cc_jupyter.run.state",
+    "RunInfo": "cc_jupyter.run.state",
+    "TaskState": "cc_jupyter.run.task",
+    "Request": "cc_jupyter.protocol.request",
 }
 
 if TYPE_CHECKING:
     from .client.api import ainvoke, invoke, prepare, start
-    from .run.state import Run
+    from .client.handle import RunHandle
+    from .protocol.request import Request
+    from .run.state import Run, RunError, RunInfo
+    from .run.task import TaskState
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        import importlib
-
-        module, attribute = _LAZY[name]
-        value = getattr(importlib.import_module(module), attribute)
+        value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'cc_jupyter' has no attribute {name!r}")
@@ -79,7 +94,7 @@ def load_ipython_extension(ipython: Any) -> None:
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    """``%unload_ext cc_jupyter``: remove the magics and stop what is running."""
+    """``%unload_ext cc_jupyter``: stop what is running and remove the magics."""
     from .magics.extension import unload
 
     unload(ipython)

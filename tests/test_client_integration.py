@@ -16,11 +16,11 @@ from cc_jupyter import (
     APIConnectionError,
     AuthenticationError,
     NotFoundError,
-    ProtocolError,
     RateLimitError,
     RequestRejectedError,
     RunCancelled,
     ServerError,
+    UnexpectedResponseError,
 )
 from cc_jupyter.client.api import prepare, start
 from cc_jupyter.run.state import Run
@@ -30,7 +30,21 @@ from .conftest import API_KEY, GITHUB_TOKEN
 
 def without_ids(text: str) -> str:
     """Runs differ only by generated ids (uuids, hex message/tool ids, commit shas)."""
-    return re.sub(r"[0-9a-f]{8}-[0-9a-f-]{27}|[0-9a-f]{16,}", "<id>", text)
+    return re.sub(r"[0-9a-f]{8}-[0-9a-f-]{27}|\b[0-9a-f]{7,}\b|[0-9a-f]{16,}|\"duration(?:_api)?_ms\":\d+", "<id>", text)
+
+
+def wait_for(condition, what: str, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+def _walk(tb):
+    while tb is not None:
+        yield tb
+        tb = tb.tb_next
 
 
 def last_record(simulator):
@@ -48,7 +62,7 @@ def test_single_task_run_completes_with_stdout_messages_and_ids(simulator, creds
     assert len(ids) == len(set(ids))
     assert run.run_ids and run.thread_id
     assert "commit/" in run.summary
-    assert run.started_at <= run.ended_at and run.events
+    assert run.started_at <= run.ended_at and run.events and run.event_count > len(run.events)
     # the generated thread id was sent with the first request
     assert last_record(simulator)["thread_id"] == run.thread_id
 
@@ -89,7 +103,7 @@ def test_every_wire_variant_gives_the_same_run(creds, directive):
         ("status=429", RateLimitError, "wait 7 s"),
         ("status=500", ServerError, "try again"),
         ("status=503", ServerError, "503"),
-        ("nonsse", ProtocolError, "not with an event stream"),
+        ("nonsse", UnexpectedResponseError, "not with an event stream"),
     ],
 )
 def test_failures_before_the_stream_raise_one_readable_error(creds, directive, error, words):
@@ -101,16 +115,25 @@ def test_failures_before_the_stream_raise_one_readable_error(creds, directive, e
         assert caught.value.retry_after == 7
 
 
-def test_real_401_from_a_restricted_simulator_and_fastapi_422_detail():
+def test_real_401_from_a_restricted_simulator():
     from cc_jupyter.simulator import Simulator
 
     with Simulator(port=0, pace=0, api_key="the-right-key") as sim:
-        with pytest.raises(AuthenticationError, match="Invalid API key"):
+        with pytest.raises(AuthenticationError, match="Invalid API key") as caught:
             cc_jupyter.invoke("x", repo="https://github.com/o/r", api_url=sim.url, api_key="wrong-key-123",
                               github_token=GITHUB_TOKEN)
+        assert caught.value.status == 401 and caught.value.detail == "Invalid API key"
         run = cc_jupyter.invoke("x", repo="https://github.com/o/r", api_url=sim.url, api_key="the-right-key",
                                 github_token=GITHUB_TOKEN)
         assert run.status == "completed"
+
+
+def test_fastapi_422_detail_list_is_made_readable(creds):
+    with pytest.raises(RequestRejectedError) as caught:
+        cc_jupyter.invoke("x\nsim: status=422", **creds)
+    assert caught.value.status == 422
+    assert caught.value.detail == "repo_url: Value error, repository not found"
+    assert str(caught.value) == "422 from the API: the request was refused: repo_url: Value error, repository not found."
 
 
 def test_connection_refused_is_a_connection_error(creds):
@@ -134,14 +157,17 @@ def test_dns_failure_is_a_connection_error(creds):
 def test_failures_after_the_stream_started_return_the_run(creds, directive, status, kind):
     run = cc_jupyter.invoke(f"x\nsim: {directive}", **creds)
     assert run.status == status and run.error.kind == kind
-    assert run.error.message.endswith((".", "login.", "again.")) or "—" in run.error.message
-    assert run.events  # nothing received is dropped
+    message = run.error.message
+    assert message.endswith(".") and "\n" not in message and len(message) < 600
+    assert any(step in message for step in ("run again", "%cloudcode login", "check the repository", "see its output"))
+    assert "httpx" not in message and "chunked" not in message  # words for people, not library internals
+    assert run.event_count  # nothing received is dropped
 
 
 def test_cut_stream_keeps_everything_received(simulator, creds):
     run = cc_jupyter.invoke("x\nsim: cut=6", **creds)
     assert run.status == "disconnected"
-    assert len(run.events) == 6 == last_record(simulator)["events_sent"]
+    assert run.event_count == 6 == last_record(simulator)["events_sent"]
 
 
 def test_idle_timeout_marks_the_run_disconnected(creds):
@@ -149,8 +175,14 @@ def test_idle_timeout_marks_the_run_disconnected(creds):
     assert run.status == "disconnected" and run.error.kind == "idle_timeout"
 
 
-def test_long_silence_with_pings_is_not_a_timeout(creds):
-    run = cc_jupyter.invoke("x\nsim: silence=1 ping=0.1", **creds)
+def test_keep_alive_pings_do_not_count_as_activity(creds):
+    # the agent is silent for 30 s while the server pings every 0.05 s: the idle timeout still fires
+    run = cc_jupyter.invoke("x\nsim: silence=30 ping=0.05", idle_timeout=0.5, **creds)
+    assert run.status == "disconnected" and run.error.kind == "idle_timeout"
+
+
+def test_a_silence_shorter_than_the_idle_timeout_is_fine(creds):
+    run = cc_jupyter.invoke("x\nsim: silence=0.2 ping=0.05", idle_timeout=30, **creds)
     assert run.status == "completed"
 
 
@@ -159,13 +191,16 @@ def test_huge_line_invalid_utf8_and_split_characters(creds):
     assert run.status == "completed"
     stdout = run.tasks["main"].stdout
     assert "\ufffd" in stdout and "café" in stdout and "日本語" in stdout and "🎉" in stdout
-    assert max(len(c) for c in run.tasks["main"].chunks) >= 2_000_000
+    assert max(map(len, stdout.split("\n"))) >= 1_999_999
 
 
 def test_secrets_are_masked_everywhere(creds):
+    import pickle
+
     run = cc_jupyter.invoke("x\nsim: leak", **creds)
     everything = json.dumps([e.data for e in run.events], default=str) + run.tasks["main"].stdout
     everything += json.dumps(run.messages) + repr(run) + repr(run.info) + str(run.error)
+    everything += pickle.dumps(run).decode("latin-1")
     assert GITHUB_TOKEN not in everything and API_KEY not in everything
     assert "ghp_" not in everything and "x-access-token:" not in everything
     assert "****" in run.tasks["main"].stdout
@@ -179,12 +214,13 @@ def test_thread_continues_and_server_remembers(simulator, creds):
     assert "turn 2" in json.dumps(second.messages)
 
 
-@pytest.mark.parametrize("mode", ["metadata", "header"])
-def test_thread_id_sent_by_the_server_is_adopted(simulator, creds, mode):
+@pytest.mark.parametrize("mode", ["server-metadata", "server-header"])
+def test_a_thread_id_the_server_chooses_is_adopted_and_continued(simulator, creds, mode):
     run = cc_jupyter.invoke(f"x\nsim: thread={mode}", thread_id="client-thread-1", **creds)
-    assert run.thread_id == "client-thread-1"  # the server kept ours
-    log = simulator.request_log()[-1]
-    assert log["thread_id"] == "client-thread-1"
+    assert run.thread_id not in (None, "client-thread-1")  # the server named its own thread
+    assert last_record(simulator)["thread_id"] == "client-thread-1"
+    follow = cc_jupyter.invoke("y", thread_id=run.thread_id, **creds)
+    assert last_record(simulator)["thread_id"] == run.thread_id and follow.thread_id == run.thread_id
 
 
 def test_unknown_thread_rejected_before_any_event_is_resent_once_without_it(simulator, creds):
@@ -204,12 +240,12 @@ def test_server_errors_are_never_retried(simulator, creds):
 
 
 def test_cancel_closes_the_connection_and_keeps_what_arrived(simulator, creds):
-    handle = start(prepare("x\nsim: lines=200 interval=0.05", **creds))
-    while len(handle.run.tasks["main"].chunks) < 5:
-        time.sleep(0.05)
+    handle = start(prepare("x\nsim: hold=cancel-me", **creds))
+    simulator.wait_held("cancel-me", 10)
+    wait_for(lambda: handle.run.tasks["main"].output.length > 0, "the output sent before the gate")
     handle.cancel()
     run = handle.wait()
-    assert run.status == "cancelled" and run.tasks["main"].chunks
+    assert run.status == "cancelled" and run.tasks["main"].stdout
     deadline = time.time() + 5
     while last_record(simulator)["outcome"] != "disconnected" and time.time() < deadline:
         time.sleep(0.05)
@@ -217,14 +253,25 @@ def test_cancel_closes_the_connection_and_keeps_what_arrived(simulator, creds):
 
 
 def test_ctrl_c_while_waiting_cancels_and_raises_run_cancelled(simulator, creds):
-    handle = start(prepare("x\nsim: lines=200 interval=0.05", **creds))
-    main = threading.main_thread()
-    assert threading.current_thread() is main
-    timer = threading.Timer(0.5, lambda: __import__("_thread").interrupt_main())
-    timer.start()
+    handle = start(prepare("x\nsim: hold=ctrl-c", **creds))
+    simulator.wait_held("ctrl-c", 10)
+    waiting = threading.Event()
+
+    def interrupt_once_waiting() -> None:
+        if waiting.wait(10):  # the main thread is inside wait(): the interrupt lands there
+            __import__("_thread").interrupt_main()
+
+    threading.Thread(target=interrupt_once_waiting, daemon=True).start()
     with pytest.raises(RunCancelled) as caught:
-        handle.wait()
+        handle.wait(tick=waiting.set)
     assert caught.value.run is handle.run and handle.run.status == "cancelled"
+
+
+def test_cancel_before_the_coroutine_started_still_settles(creds):
+    handle = start(prepare("x", **creds))
+    handle.cancel()
+    run = handle.wait()
+    assert run.status in ("cancelled", "completed") and run.done
 
 
 def test_ainvoke_in_a_users_event_loop(creds):
@@ -234,9 +281,9 @@ def test_ainvoke_in_a_users_event_loop(creds):
 
 def test_flood_of_events_loses_nothing(simulator, creds):
     run = cc_jupyter.invoke(tasks={f"t{i}": "go\nsim: flood=20000" if i == 0 else "go" for i in range(4)}, **creds)
-    flood = [c for t in run.tasks.values() for c in t.chunks if " line " in c]
+    flood = [line for t in run.tasks.values() for line in t.stdout.splitlines() if " line " in line]
     assert run.status == "completed" and len(flood) == 20000
-    assert last_record(simulator)["events_sent"] == len(run.events)
+    assert last_record(simulator)["events_sent"] == run.event_count
 
 
 def test_validation_happens_before_any_request(simulator, creds):
@@ -249,9 +296,14 @@ def test_validation_happens_before_any_request(simulator, creds):
 def test_run_repr_and_pre_stream_failure_recorded_on_the_run(creds):
     request = prepare("x\nsim: status=500", **creds)
     run = Run(request)
-    with pytest.raises(ServerError):
+    with pytest.raises(ServerError) as caught:
         start(request, run=run).wait()
     assert run.status == "failed" and "500" in run.error.message
+    frames = [tb.tb_frame.f_code.co_filename for tb in _walk(caught.value.__traceback__)]
+    assert not any(name.endswith("transport.py") for name in frames)  # no I/O frame (nor its locals) comes along
+    assert repr(run).startswith("<Run failed https://github.com/octo/demo@main thread=")
+    assert "tasks=[main:failed] messages=0 events=0>" in repr(run)
+    assert API_KEY not in repr(request) and GITHUB_TOKEN not in repr(request)
 
 
 def test_tls_failure_is_a_connection_error(simulator, creds):

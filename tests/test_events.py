@@ -7,8 +7,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cc_jupyter.client.events import normalise, unwrap_node
-from cc_jupyter.client.sse import SSEDecoder, SSEvent
+from cc_jupyter.protocol.events import normalise, unwrap_node
+from cc_jupyter.protocol.sse import SSEDecoder, SSEvent
 
 PAYLOAD = {"run_id": "r1", "messages": [{"type": "human", "content": "hi", "id": "m1"}], "stream_events": []}
 
@@ -87,3 +87,12 @@ def test_random_chunking_and_framing_never_change_normalised_events(framing, eol
             break
     # "end" with a null payload is still an event: "data: null" is not empty data
     assert got == [("updates", PAYLOAD), EVENTS[1], EVENTS[2], ("end", None)]
+
+
+def test_json_nested_too_deep_is_kept_as_text_without_recursing():
+    for depth in (65, 900, 5000):
+        raw = "[" * depth + "]" * depth
+        event = normalise(SSEvent("custom", raw, ""))
+        assert (event.type, event.data) == ("custom", raw)
+    shallow = normalise(SSEvent("updates", json.dumps({"messages": [[[[1]]]]}), ""))
+    assert shallow.data == {"messages": [[[[1]]]]}

@@ -130,6 +130,43 @@ def last_record(sim: Simulator) -> dict[str, Any]:
     return sim.request_log()[-1]
 
 
+def until(condition: Any, timeout: float = 5.0, what: str = "condition") -> Any:
+    """Poll `condition()` until it is truthy (returning it) or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+    return value
+
+
+def git(*args: str, cwd: Path | None = None) -> str:
+    """git's stdout, with the machine's git configuration ignored."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, LC_ALL="C")
+    return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True).stdout
+
+
+def read_until(sock: socket.socket, marker: bytes, count: int = 1) -> bytes:
+    """Read from `sock` until `marker` arrived `count` times (the socket's timeout bounds each read)."""
+    received = b""
+    while received.count(marker) < count:
+        part = sock.recv(65536)
+        if not part:
+            raise AssertionError(f"connection closed before {marker!r}")
+        received += part
+    return received
+
+
+def send_raw(sim: Simulator, payload: dict[str, Any]) -> socket.socket:
+    """Start a POST over a bare socket and return the socket (the caller reads and closes it)."""
+    data = json.dumps(payload).encode()
+    s = socket.create_connection(("127.0.0.1", sim.port), timeout=10)
+    s.sendall(b"POST /invoke/stdout HTTP/1.1\r\nHost: x\r\nx-api-key: k\r\nContent-Type: application/json\r\n"
+              b"Content-Length: %d\r\n\r\n%s" % (len(data), data))
+    return s
+
+
 # -- endpoints and rejections ---------------------------------------------------------------
 
 
@@ -137,7 +174,8 @@ def test_sim_endpoints(sim):
     assert get_json(sim, "/_sim/health") == {"ok": True}
     post(sim, body())
     assert get_json(sim, "/_sim/requests")[-1]["outcome"] == "completed"
-    assert sim.requests == sim.request_log() == get_json(sim, "/_sim/requests")
+    assert sim.request_log() == get_json(sim, "/_sim/requests")
+    assert not hasattr(sim, "requests")
     assert get_json(sim, "/_sim/reset", "POST") == {"ok": True}
     assert get_json(sim, "/_sim/requests") == []
 
@@ -223,7 +261,7 @@ def test_single_task_run_shape(sim):
     tool = next(m for m in msgs if m["type"] == "tool")
     assert tool["tool_call_id"] and tool["status"] == "success"
     out = stdout_of(events)
-    assert "\x1b[32m" in out and "\x1b[31mFAILED" in out
+    assert "\x1b[32m" in out and "\x1b[31mERROR" in out
     records = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     assert [r["type"] for r in records][:2] == ["system", "assistant"]
     assert records[-1]["type"] == "result" and records[-1]["is_error"] is False
@@ -234,7 +272,12 @@ def test_single_task_run_shape(sim):
 
 
 def test_run_is_deterministic_apart_from_ids(sim):
-    strip = lambda evs: re.sub(r"[0-9a-f]{8}-[0-9a-f-]{27}|toolu_01\w+|msg_01\w+", "ID", json.dumps(evs))
+    # ids: uuids, tool and message ids, commit shas, and the measured durations
+    ids = r"[0-9a-f]{8}-[0-9a-f-]{27}|toolu_01\w+|msg_01\w+|\b[0-9a-f]{7,40}\b|duration(?:_api)?_ms\W+\d+"
+
+    def strip(events: list[tuple[str, Any]]) -> str:
+        return re.sub(ids, "ID", json.dumps(events))
+
     assert strip(stream(sim, "Same prompt")) == strip(stream(sim, "Same prompt"))
 
 
@@ -373,13 +416,9 @@ def test_disconnect_is_detected(sim):
               % (len(payload), payload))
     assert s.recv(100)
     s.close()
-    deadline = time.monotonic() + 2
-    while time.monotonic() < deadline:
-        record = get_json(sim, "/_sim/requests")[-1]
-        if record["outcome"] == "disconnected":
-            break
-        time.sleep(0.05)
-    assert record["outcome"] == "disconnected" and record["ended_at"]
+    record = until(lambda: next((r for r in get_json(sim, "/_sim/requests")[-1:] if r["outcome"] == "disconnected"),
+                                None), what="the disconnect to be noticed")
+    assert record["ended_at"]
     assert record["events_sent"] < 100
 
 
@@ -444,6 +483,9 @@ def test_cli_listens_and_stops_on_sigterm():
         conn.request("GET", "/_sim/health")
         assert json.loads(conn.getresponse().read()) == {"ok": True}
         conn.close()
+        url = match.group(1)
+        assert proc.stdout.readline() == (f"Point CLOUDCODE_API_URL at {url} (and CLOUDCODE_GITHUB_API_URL at "
+                                          f"{url}/github); any API key and any GitHub token work.\n")
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
         assert proc.stdout.read() == ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cc_jupyter.client.sse import SSEDecoder, SSEvent
+from cc_jupyter.protocol.sse import SSEDecoder, SSEvent
 
 
 def decode(*chunks: bytes) -> list[SSEvent]:
@@ -104,3 +104,14 @@ def test_every_byte_boundary():
     for cut in range(len(STREAM) + 1):
         assert pairs(decode(STREAM[:cut], STREAM[cut:])) == whole
     assert pairs(decode(*[STREAM[i : i + 1] for i in range(len(STREAM))])) == whole
+
+
+def test_retry_with_thousands_of_digits_is_ignored_not_fatal():
+    events = decode(b"retry: " + b"9" * 5000 + b"\ndata: a\n\nretry: 12\ndata: b\n\n")
+    assert [(e.data, e.retry) for e in events] == [("a", None), ("b", 12)]
+
+
+def test_one_long_line_in_many_chunks_is_decoded_whole():
+    line = b"data: " + b"x" * 1_000_000 + b"\n\n"
+    chunks = [line[i : i + 4096] for i in range(0, len(line), 4096)]
+    assert pairs(decode(*chunks)) == [("message", "x" * 1_000_000)]

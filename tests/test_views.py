@@ -9,18 +9,19 @@ import sys
 
 import pytest
 
-from cc_jupyter.client.events import Event
-from cc_jupyter.client.request import build_request
-from cc_jupyter.client.settings import Settings
+from cc_jupyter.protocol.events import Event
+from cc_jupyter.protocol.request import build_request
+from cc_jupyter.protocol.settings import Settings
 from cc_jupyter.run.state import Run
+from cc_jupyter.text import strip_escapes as strip_ansi
 from cc_jupyter.views import widget as widget_module
 from cc_jupyter.views.agent_lines import AgentFeed, agent_text
-from cc_jupyter.views.ansi import ansi_to_html, strip_ansi
+from cc_jupyter.views.ansi import ansi_to_html
 from cc_jupyter.views.flusher import Flusher
 from cc_jupyter.views.lines import NARRATION, OUTPUT, SKIP, TOOL, line_text
 from cc_jupyter.views.links import linkify, work_links
-from cc_jupyter.views.stdout_lines import StdoutReader, parse_line, task_tail
-from cc_jupyter.views.text import TextView
+from cc_jupyter.views.stdout_lines import StdoutReader, display_lines, task_tail
+from cc_jupyter.views.text_view import TextView
 from cc_jupyter.views.transcript import Transcript
 from cc_jupyter.views.widget import LiveView
 
@@ -38,6 +39,13 @@ def make_run(tasks: dict[str, str] | None = None) -> Run:
 def out(run: Run, text: str, task: str | None = None) -> None:
     payload = {"stdout": text} if task is None else {"task_name": task, "stdout": text}
     run.apply(Event("custom", payload))
+    run.commit()
+
+
+def fill(run: Run, task: str, text: str) -> None:
+    """Much output at once, committed as one network chunk would be."""
+    run.tasks[task].output.add(text)
+    run.tasks[task].output.commit()
 
 
 def messages(run: Run, task: str | None, *items: dict) -> None:
@@ -88,7 +96,7 @@ def test_other_escapes_are_removed_and_carriage_returns_keep_the_last_text():
 
 # ----- stdout lines -----
 def test_stream_json_records_are_shown_as_their_meaning():
-    lines = [d for raw in (INIT, ASSISTANT, TOOL_RESULT, RESULT) for d in parse_line(raw.rstrip("\n"))]
+    lines = [d for raw in (INIT, ASSISTANT, TOOL_RESULT, RESULT) for d in display_lines(raw.rstrip("\n"), str)]
     texts = [d.text for d in lines]
     assert texts == [
         "· session started · model claude-x · 3 tools",
@@ -98,10 +106,10 @@ def test_stream_json_records_are_shown_as_their_meaning():
         "✔ finished in 12.3 s · 4 turns · $0.0123",
     ]
     assert [d.kind for d in lines[1:3]] == [NARRATION, TOOL]
-    error = parse_line(record(type="result", subtype="error_during_execution", is_error=True, num_turns=2).strip())
+    error = display_lines(record(type="result", subtype="error_during_execution", is_error=True, num_turns=2).strip(), str)
     assert error[0].text.startswith("✖ error_during_execution") and error[0].kind == "failure"
-    assert parse_line('{"type": "other", "x": 1}')[0].kind == OUTPUT  # not a stream-json record
-    assert parse_line("{not json")[0].text == "{not json"
+    assert display_lines('{"type": "other", "x": 1}', str)[0].kind == OUTPUT  # not a stream-json record
+    assert display_lines("{not json", str)[0].text == "{not json"
 
 
 def test_partial_lines_are_joined_across_chunks_and_masked_again():
@@ -114,8 +122,10 @@ def test_partial_lines_are_joined_across_chunks_and_masked_again():
     assert TOKEN not in "".join(texts)
     out(run, "progress 10%\rprogress 90%")
     assert reader.poll() == [] and line_text(reader.partial) == "progress 90%"
+    out(run, " " + TOKEN[:9])
+    assert TOKEN[:9] not in reader.partial.text  # the start of a token at the end of a line still arriving
     run.finish("closed")  # the Run hands over the unfinished line when the stream ends
-    assert [line.text for line in reader.flush()] == ["progress 10%\rprogress 90%"]
+    assert [line.text for line in reader.flush()] == ["progress 10%\rprogress 90% ****"]
     assert reader.partial is None and reader.total == 4
 
 
@@ -123,24 +133,32 @@ def test_tail_is_bounded_and_counts_100000_lines():
     run = make_run()
     task = run.tasks["main"]
     reader = StdoutReader(task, maxlen=200)
-    for i in range(100_000):
-        task.chunks.append(f"line {i}\n")
-        if i % 1000 == 999:
-            reader.poll()
+    for block in range(100):
+        fill(run, "main", "".join(f"line {i}\n" for i in range(block * 1000, block * 1000 + 1000)))
+        reader.poll()
     assert reader.total == 100_000 and len(reader.tail) == 200
     assert reader.tail[-1].text == "line 99999" and reader.tail[0].text == "line 99800"
     # a reader that starts late parses only the end of the backlog, and says what it skipped
     late = StdoutReader(task, maxlen=200)
     new = late.poll()
-    assert late.total == 100_000 and len(new) <= 401 and new[-1].text == "line 99999"
+    assert late.total == 100_000 and len(new) <= 2 * 200 + 3 and new[-1].text == "line 99999"
     assert new[0].kind == SKIP and new[0].count == late.skipped > 99_000 and "run.tasks['main'].stdout" in new[0].text
     tail = task_tail(task, 40)
     assert [line.text for line in tail] == [f"line {i}" for i in range(99_960, 100_000)]
 
 
+def test_a_reader_far_behind_reads_a_bounded_amount():
+    run = make_run()
+    fill(run, "main", "".join(f"row {i} " + "z" * 50 + "\n" for i in range(200_000)))  # about 12 MB
+    reader = StdoutReader(run.tasks["main"], maxlen=10)
+    new = reader.poll()
+    assert reader.total == 200_000 and new[-1].text.startswith("row 199999")
+    assert new[0].kind == SKIP and sum(line.count for line in new) == 200_000
+
+
 def test_a_huge_chunk_is_bounded_work():
     run = make_run()
-    out(run, "".join(f"row {i}\n" for i in range(50_000)))
+    fill(run, "main", "".join(f"row {i}\n" for i in range(50_000)))
     reader = StdoutReader(run.tasks["main"], maxlen=10)
     new = reader.poll()
     assert reader.total == 50_000 and len(new) == 22 and new[-1].text == "row 49999"
@@ -183,7 +201,7 @@ def test_transcript_shows_status_thread_summary_and_escapes():
     messages(run, "unit-tests", {"id": "m", "type": "ai", "content": f"Tests added <b>. See {COMMIT}"})
     run.apply(Event("error", {"error": "Boom<i>", "message": "sandbox <died>"}))
     run.finish("closed")
-    bundle = Transcript(run, simulated=True)._repr_mimebundle_()
+    bundle = Transcript(run, source="simulator")._repr_mimebundle_()
     html, text = bundle["text/html"], bundle["text/plain"]
     assert "thread-42" in html and "simulator" in html and "o/r@main" in html
     assert "✖ failed" in html and "sandbox &lt;died&gt;" in html and "<died>" not in html
@@ -199,12 +217,9 @@ def test_transcript_shows_status_thread_summary_and_escapes():
 def test_transcript_of_a_huge_run_is_small():
     run = make_run({f"t{i}": "p" for i in range(8)})
     for name in run.tasks:
-        # filled directly, not through Run.apply, to keep the test fast: keep its counter too
-        run.tasks[name].chunks.extend(f"\x1b[33mwarning\x1b[0m {name} line {i} " + "x" * 80 + "\n" for i in range(100_000))
-        run.tasks[name].newlines = 100_000
+        fill(run, name, "".join(f"\x1b[33mwarning\x1b[0m {name} line {i} " + "x" * 80 + "\n" for i in range(100_000)))
         run.tasks[name].status = "completed"
-    run.tasks["t7"].chunks.append("y" * 1_000_000 + "\n")  # one enormous line
-    run.tasks["t7"].newlines += 1
+    fill(run, "t7", "y" * 1_000_000 + "\n")  # one enormous line
     for name in run.tasks:  # closing words that escaping makes 4x longer
         messages(run, name, *({"id": f"{name}{k}", "type": "ai", "content": "<&>" * 5000} for k in range(20)))
     run.finish("closed")
@@ -217,7 +232,7 @@ def test_transcript_of_a_huge_run_is_small():
 def test_text_view_prefixes_parallel_lines_and_reports_status_changes():
     run = make_run({"a": "x", "b": "y"})
     written: list[str] = []
-    view = TextView(run, write=written.append, parallel=True)
+    view = TextView(run, write=written.append)
     out(run, "one\ntw", "a")
     out(run, "o\n", "a")
     out(run, ASSISTANT, "b")
@@ -241,9 +256,8 @@ def test_text_view_prefixes_parallel_lines_and_reports_status_changes():
 def test_text_view_bounds_each_refresh_and_says_what_it_skipped():
     run = make_run()
     written: list[str] = []
-    view = TextView(run, write=written.append, parallel=False)
-    out(run, "".join(f"line {i}\n" for i in range(12_345)))
-    out(run, "x" * 100_000 + "\n")
+    view = TextView(run, write=written.append)
+    fill(run, "main", "".join(f"line {i}\n" for i in range(12_345)) + "x" * 100_000 + "\n")
     view.refresh()
     lines = written[0].split("\n")
     assert len(written) == 1 and len(lines) <= 201 and len(written[0]) < 60_000
@@ -313,11 +327,9 @@ def test_live_view_updates_only_what_changed(clock):
 def test_live_view_tail_is_bounded_and_counts_lines(clock):
     run = make_run()
     view = LiveView(run, on_stop=lambda: None)
-    task = run.tasks["main"]
-    for i in range(100_000):
-        task.chunks.append(f"line {i}\n")
-        if i % 10_000 == 9_999:
-            view.refresh()
+    for block in range(10):
+        fill(run, "main", "".join(f"line {i}\n" for i in range(block * 10_000, (block + 1) * 10_000)))
+        view.refresh()
     value = view._panes["main"].widget.value
     assert "100,000 lines · showing last 200" in value and "line 99999" in value and "line 99799" not in value
     assert "column-reverse" in value and len(value) < 40_000
@@ -334,7 +346,7 @@ def test_stop_button_only_signals_and_disables_itself(clock):
 
 def test_status_chip_thread_and_marks_follow_the_run(clock):
     run = make_run({"a": "x", "b": "y"})
-    view = LiveView(run, on_stop=lambda: None, simulated=True)
+    view = LiveView(run, on_stop=lambda: None, source="simulator")
     assert "● running" in view._header.value and "simulator" in view._header.value
     run.apply(Event("metadata", {"thread_id": "th-<1>"}))
     view.refresh()
@@ -371,7 +383,7 @@ def test_flusher_refreshes_until_done_then_once_more_and_keeps_the_first_error()
 
 
 def test_text_views_do_not_import_ipywidgets():
-    code = "import sys, cc_jupyter.views.text, cc_jupyter.views.transcript, cc_jupyter.views.flusher; print('ipywidgets' in sys.modules)"
+    code = "import sys, cc_jupyter.views.text_view, cc_jupyter.views.transcript, cc_jupyter.views.flusher; print('ipywidgets' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
 

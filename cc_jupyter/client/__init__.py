@@ -1,1 +1,1 @@
-"""The client: request validation, HTTP + SSE transport, event normalisation, thread policy."""
+"""The client: HTTP + SSE transport into a Run, the background loop, handles, the public API."""

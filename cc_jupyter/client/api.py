@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
+from ..errors import CloudCodeError
+from ..protocol.request import Request, build_request
+from ..protocol.settings import Settings, env_settings
 from ..run.state import Run
-from .request import Request, build_request
-from .settings import Settings, env_settings
-
-if TYPE_CHECKING:
-    from .runner import RunHandle
-
-_STREAM_OPTIONS = ("idle_timeout", "connect_timeout")
+from .handle import RunHandle, without_traceback
+from .transport import DEFAULT_CONNECT_TIMEOUT
 
 
 def prepare(
@@ -21,39 +19,11 @@ def prepare(
     settings: Settings | None = None,
     **options: Any,
 ) -> Request:
-    """Validate everything (no I/O) and return the :class:`Request` to send.
+    """Validate everything (no I/O) and return the :class:`~cc_jupyter.Request` to send.
 
     ``options`` are those of :func:`invoke` (repo, branch, haiku, thread_id, api_url, api_key,
     github_token); what is missing comes from ``settings`` (default: the environment)."""
     return build_request(prompt, tasks, settings=settings or env_settings(), **options)
-
-
-def _split(arguments: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """An ``invoke``-style call's arguments: (request options, stream options)."""
-    stream = {name: arguments.pop(name) for name in _STREAM_OPTIONS}
-    return arguments, stream
-
-
-async def ainvoke(
-    prompt: str | None = None,
-    *,
-    tasks: Mapping[str, str] | None = None,
-    repo: str | None = None,
-    branch: str | None = None,
-    haiku: bool = False,
-    thread_id: str | None = None,
-    api_url: str | None = None,
-    api_key: str | None = None,
-    github_token: str | None = None,
-    idle_timeout: float | None = None,
-    connect_timeout: float = 15.0,
-) -> Run:
-    """Async twin of :func:`invoke`, for code already running in an event loop."""
-    options, stream = _split(dict(locals()))  # first: locals() must hold only the arguments
-    from .transport import stream_into
-
-    request = prepare(**options)
-    return await stream_into(request, Run(request), **stream)
 
 
 def start(
@@ -61,12 +31,11 @@ def start(
     *,
     run: Run | None = None,
     idle_timeout: float | None = None,
-    connect_timeout: float = 15.0,
-) -> "RunHandle":
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+) -> RunHandle:
     """Start ``request`` on the background loop and return its handle at once.
 
     Pass ``run`` (made with ``Run(request)``) to show a view of it before any I/O starts."""
-    from .runner import RunHandle
     from .transport import stream_into
 
     run = run if run is not None else Run(request)
@@ -86,16 +55,47 @@ def invoke(
     api_key: str | None = None,
     github_token: str | None = None,
     idle_timeout: float | None = None,
-    connect_timeout: float = 15.0,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
 ) -> Run:
-    """Run the agent on ``repo`` and return the finished :class:`Run`.
+    """Run the agent on ``repo`` and return the finished :class:`~cc_jupyter.Run`.
 
     Give ``prompt`` for one task, or ``tasks`` (name -> prompt) for a parallel run. Settings not
     passed come from ``CLOUDCODE_API_URL``, ``CLOUDCODE_API_KEY``, ``GITHUB_TOKEN``/``GH_TOKEN``,
     ``CLOUDCODE_REPO`` and ``CLOUDCODE_BRANCH``. Raises :class:`~cc_jupyter.CloudCodeError` for
     anything that fails before the stream starts; afterwards the Run's ``status`` and ``error``
-    say how it ended. ``idle_timeout`` (seconds, default none) gives up on a silent stream.
+    say how it ended (``run.raise_for_status()`` turns a failure into an exception).
+    ``idle_timeout`` (seconds, default none) gives up when no event arrives for that long.
     Ctrl-C cancels and raises :class:`~cc_jupyter.RunCancelled` (its ``.run`` keeps what arrived).
     """
-    options, stream = _split(dict(locals()))  # first: locals() must hold only the arguments
-    return start(prepare(**options), **stream).wait()
+    request = prepare(
+        prompt, tasks=tasks, repo=repo, branch=branch, haiku=haiku, thread_id=thread_id,
+        api_url=api_url, api_key=api_key, github_token=github_token,
+    )
+    return start(request, idle_timeout=idle_timeout, connect_timeout=connect_timeout).wait()
+
+
+async def ainvoke(
+    prompt: str | None = None,
+    *,
+    tasks: Mapping[str, str] | None = None,
+    repo: str | None = None,
+    branch: str | None = None,
+    haiku: bool = False,
+    thread_id: str | None = None,
+    api_url: str | None = None,
+    api_key: str | None = None,
+    github_token: str | None = None,
+    idle_timeout: float | None = None,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+) -> Run:
+    """Async twin of :func:`invoke`, for code already running in an event loop."""
+    from .transport import stream_into
+
+    request = prepare(
+        prompt, tasks=tasks, repo=repo, branch=branch, haiku=haiku, thread_id=thread_id,
+        api_url=api_url, api_key=api_key, github_token=github_token,
+    )
+    try:
+        return await stream_into(request, Run(request), idle_timeout=idle_timeout, connect_timeout=connect_timeout)
+    except CloudCodeError as error:
+        raise without_traceback(error) from None

@@ -1,27 +1,27 @@
 """HTTP and SSE: POST the request, check the answer, feed every event into the Run.
 
 Knows nothing about widgets. Never retries a request that may have reached the server; the one
-resend allowed is the thread policy's (a 4xx before any event, so nothing started).
+resend allowed is the thread policy's (a 4xx before any event, so nothing started). Whatever
+goes wrong, the Run ends with a final status and one sentence, and the connection is closed;
+no exception that may carry a secret (headers, body) reaches the caller.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import AsyncIterator
 
 import httpx
 
 from ..errors import APIConnectionError, CloudCodeError
+from ..protocol.events import normalise
+from ..protocol.request import Request
+from ..protocol.sse import SSEDecoder
+from ..protocol.status import error_for_status, not_an_event_stream
+from ..protocol.threads import should_resend_without_thread, thread_id_from_headers, thread_id_to_send
 from ..run.state import Run, RunError
-from .events import normalise
-from .http_errors import error_for_status, not_an_event_stream
-from .request import Request
-from .sse import SSEDecoder
-from .threads import (
-    should_resend_without_thread,
-    thread_id_from_headers,
-    thread_id_to_send,
-)
+from ..text import one_line
 
 DEFAULT_CONNECT_TIMEOUT = 15.0
 _ERROR_BODY_LIMIT = 64 * 1024
@@ -42,66 +42,76 @@ async def stream_into(
     idle_timeout: float | None = None,
 ) -> Run:
     """Run ``request`` to its end, filling ``run``. Raises :class:`CloudCodeError` only before
-    the stream starts; afterwards every outcome is recorded on the run (status, error)."""
+    the stream starts; afterwards every outcome is recorded on the run (status, error).
+
+    ``idle_timeout``: give up when no event arrived for that many seconds (keep-alive comments
+    do not count: they show the connection is alive, not that the agent is)."""
     own_client = client is None
-    client = client or make_client(connect_timeout)
+    http = client if client is not None else make_client(connect_timeout)
     try:
-        response = await _open(client, request, run)
+        try:
+            response = await _open(http, request, run)
+        except CloudCodeError as error:
+            run.fail(RunError("http", error.message))
+            raise
+        except asyncio.CancelledError:
+            run.finish("cancelled")
+            raise
+        except Exception as error:  # a bug or an unforeseen httpx failure: one sentence, no secrets
+            failure = CloudCodeError(_unexpected("send the request", error, run))
+            run.fail(RunError("internal", failure.message))
+            raise failure from None
         try:
             await _consume(response, run, idle_timeout)
+        except asyncio.CancelledError:
+            run.finish("cancelled")
+            raise
+        except Exception as error:
+            run.error = RunError("internal", _unexpected("read the stream", error, run))
+            run.finish("closed")
         finally:
-            await response.aclose()
-    except asyncio.CancelledError:
-        run.finish("cancelled")
-        raise
-    except CloudCodeError as exc:
-        run.fail(RunError("http", exc.message))
-        raise
+            await _close(response)
     finally:
         if own_client:
-            await client.aclose()
+            await http.aclose()
     return run
 
 
 async def _open(client: httpx.AsyncClient, request: Request, run: Run) -> httpx.Response:
-    sent_thread = thread_id_to_send(request.thread_id)
+    sent_thread: str | None = thread_id_to_send(request.thread_id)
     for attempt in (1, 2):
-        run.thread_id = sent_thread
+        run.sent_thread(sent_thread)
         response = await _send(client, request, sent_thread, run)
         if response.status_code == 200:
             break
-        body = await _read_limited(response)
-        await response.aclose()
-        masked = run.masker.text(body.decode("utf-8", "replace")).encode()
-        if attempt == 1 and should_resend_without_thread(response.status_code, masked.decode(), sent_thread):
+        body = run.masker.text((await _read_limited(response)).decode("utf-8", "replace"))
+        await _close(response)
+        if attempt == 1 and should_resend_without_thread(response.status_code, body, sent_thread):
             sent_thread = None
             continue
-        raise error_for_status(response.status_code, masked, response.headers, request.endpoint)
+        raise error_for_status(response.status_code, body, response.headers, request.endpoint)
     content_type = response.headers.get("content-type", "")
     if "text/event-stream" not in content_type.lower():
-        body = await _read_limited(response, 2048)
-        await response.aclose()
-        raise not_an_event_stream(content_type, run.masker.text(body.decode("utf-8", "replace")).encode())
-    header_thread = thread_id_from_headers(response.headers)
-    if header_thread:
-        run.thread_id = header_thread
+        body = (await _read_limited(response, 2048)).decode("utf-8", "replace")
+        await _close(response)
+        raise not_an_event_stream(run.masker.text(content_type), run.masker.text(body))
+    run.adopt_thread(thread_id_from_headers(response.headers))
     return response
 
 
 async def _send(client: httpx.AsyncClient, request: Request, thread_id: str | None, run: Run) -> httpx.Response:
-    http_request = client.build_request(
-        "POST", request.endpoint, json=request.body(thread_id=thread_id), headers=request.headers()
-    )
     try:
+        http_request = client.build_request(
+            "POST", request.endpoint, json=request.body(thread_id=thread_id), headers=request.headers()
+        )
         return await client.send(http_request, stream=True)
     except httpx.TimeoutException:
         raise APIConnectionError(
             f"Timed out connecting to {request.endpoint} — check the network and CLOUDCODE_API_URL."
         ) from None
-    except httpx.HTTPError as exc:
-        reason = run.masker.text(str(exc) or type(exc).__name__)
+    except httpx.HTTPError as error:
         raise APIConnectionError(
-            f"Could not reach {request.endpoint} ({reason}) — check CLOUDCODE_API_URL and your network."
+            f"Could not reach {request.endpoint} ({_reason(error, run)}) — check CLOUDCODE_API_URL and your network."
         ) from None
 
 
@@ -117,27 +127,39 @@ async def _read_limited(response: httpx.Response, limit: int = _ERROR_BODY_LIMIT
     return body[:limit]
 
 
+async def _close(response: httpx.Response) -> None:
+    try:
+        await response.aclose()
+    except Exception:  # closing a broken connection may fail: it is closed either way
+        pass
+
+
 async def _consume(response: httpx.Response, run: Run, idle_timeout: float | None) -> None:
     decoder = SSEDecoder()
     apply = run.apply
     chunks = response.aiter_bytes()
-    if idle_timeout is not None:
-        chunks = _with_idle_timeout(chunks, idle_timeout)
+    idle = _IdleClock(idle_timeout) if idle_timeout else None
+    if idle is not None:
+        chunks = idle.guard(chunks)
     try:
         async for chunk in chunks:
-            for sse in decoder.feed(chunk):
+            events = decoder.feed(chunk)
+            for sse in events:
                 event = normalise(sse)
                 if event is not None:
                     apply(event)
+            run.commit()
+            if events and idle is not None:
+                idle.touch()
         for sse in decoder.close():
             event = normalise(sse)
             if event is not None:
                 apply(event)
     except _IdleTimeout:
-        run.finish("idle_timeout", f"no data for {idle_timeout:g} s")
+        run.finish("idle_timeout", f"no event for {idle_timeout:g} s")
         return
-    except (httpx.TransportError, httpx.StreamError) as exc:
-        run.finish("disconnected", run.masker.text(str(exc) or type(exc).__name__))
+    except (httpx.TransportError, httpx.StreamError) as error:
+        run.finish("disconnected", _disconnect_reason(error))
         return
     run.finish("closed")
 
@@ -146,13 +168,48 @@ class _IdleTimeout(Exception):
     pass
 
 
-async def _with_idle_timeout(chunks: AsyncIterator[bytes], idle_timeout: float) -> AsyncIterator[bytes]:
-    iterator = chunks.__aiter__()
-    while True:
-        try:
-            chunk = await asyncio.wait_for(iterator.__anext__(), idle_timeout)
-        except StopAsyncIteration:
-            return
-        except asyncio.TimeoutError:
-            raise _IdleTimeout from None
-        yield chunk
+class _IdleClock:
+    """Gives up on a stream when no event has arrived for ``seconds`` (bytes alone do not count)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._last = time.monotonic()
+
+    def touch(self) -> None:
+        self._last = time.monotonic()
+
+    async def guard(self, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        iterator = chunks.__aiter__()
+        while True:
+            left = self._last + self.seconds - time.monotonic()
+            if left <= 0:
+                raise _IdleTimeout
+            try:
+                chunk = await asyncio.wait_for(iterator.__anext__(), left)
+            except StopAsyncIteration:
+                return
+            except asyncio.TimeoutError:
+                raise _IdleTimeout from None
+            yield chunk
+
+
+def _disconnect_reason(error: Exception) -> str:
+    """Why the stream broke, in words (not httpx internals)."""
+    if isinstance(error, httpx.RemoteProtocolError):
+        return "the server closed the connection in the middle of the stream"
+    if isinstance(error, httpx.ReadTimeout):
+        return "reading the stream timed out"
+    if isinstance(error, (httpx.ReadError, httpx.NetworkError)):
+        return "the network connection was lost"
+    return "the stream broke off"
+
+
+def _reason(error: Exception, run: Run) -> str:
+    return one_line(run.masker.text(str(error) or type(error).__name__), 200)
+
+
+def _unexpected(doing: str, error: Exception, run: Run) -> str:
+    return (
+        f"cc_jupyter could not {doing} ({type(error).__name__}: {_reason(error, run)}) — what arrived is "
+        "kept on the Run; please report this with the cc_jupyter version."
+    )

@@ -1,159 +1,229 @@
-"""The ``%cloudcode <subcommand>`` line magic."""
+"""The ``%cloudcode <subcommand>`` line magic: a table of subcommands, each with its own arguments."""
 
 from __future__ import annotations
 
+import argparse
 import time
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
 
 from IPython.core.error import UsageError
+from IPython.core.magic_arguments import MagicArgumentParser
 
-from ..client.settings import Settings, env_settings
-from ..secrets import mask_hint
-from ..views.style import repo_label
+from ..protocol.request import check_thread_id
+from ..protocol.settings import Settings
+from ..secrets import SecretMasker, clean_secret, mask_hint
+from ..text import clip, strip_escapes
+from ..views.style import format_duration, repo_label
+from .live import LiveRun, cancel_all, wait_all
 from .options import refuse_secrets
 
 if TYPE_CHECKING:
     from .magic import CloudCodeMagics
 
-SUBCOMMANDS = ("login", "logout", "status", "thread", "history", "wait", "cancel", "demo", "help")
+Handler = Callable[["CloudCodeMagics", argparse.Namespace], None]
 
 
-def dispatch(magics: "CloudCodeMagics", line: str) -> None:
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    arguments: str  # as shown in the help: "[new | ID]"
+    summary: str  # one line, for %cloudcode help
+    handler: Handler
+    parser: MagicArgumentParser
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {}
+
+
+def subcommand(
+    name: str, shown: str, summary: str, *arguments: tuple[tuple[str, ...], dict[str, Any]]
+) -> Callable[[Handler], Handler]:
+    """Register ``handler`` as ``%cloudcode NAME`` with its own argparse arguments."""
+
+    def register(handler: Handler) -> Handler:
+        parser = MagicArgumentParser(prog=f"cloudcode {name}", description=summary, add_help=False)
+        for flags, options in arguments:
+            parser.add_argument(*flags, **options)
+        SUBCOMMANDS[name] = Subcommand(name, shown, summary, handler, parser)
+        return handler
+
+    return register
+
+
+def dispatch(magics: CloudCodeMagics, line: str) -> None:
     refuse_secrets(line, "the magic line", magics.secret_values())
-    words = line.split()
-    if not words:
-        words = ["status"]
-    name, args = words[0], words[1:]
-    if name not in SUBCOMMANDS:
-        raise UsageError(f"Unknown subcommand {name!r}: use one of {', '.join(SUBCOMMANDS)} (or %%cloudcode for a prompt).")
-    if name == "help":
-        print(magics.cloudcode.__doc__)
-        return None
-    return globals()[f"_{name}"](magics, args)
+    name, _, rest = line.strip().partition(" ")
+    command = SUBCOMMANDS.get(name or "status")
+    if command is None:
+        raise UsageError(
+            f"Unknown subcommand {clip(name, 40)!r}: use one of {', '.join(SUBCOMMANDS)} (or %%cloudcode for a prompt)."
+        )
+    command.handler(magics, command.parser.parse_argstring(rest))
 
 
-def _login(magics: "CloudCodeMagics", args: list[str]) -> None:
-    if args:
-        raise UsageError("%cloudcode login takes no arguments: it asks for the key and token with hidden input.")
+def usage() -> str:
+    """One line per subcommand, for the help texts."""
+    shown = {name: f"%cloudcode {name} {command.arguments}".rstrip() for name, command in SUBCOMMANDS.items()}
+    width = max(map(len, shown.values()))
+    return "\n".join(f"    {shown[name]:<{width}}  {command.summary}" for name, command in SUBCOMMANDS.items())
+
+
+# ----- the subcommands -----
+@subcommand("login", "", "ask for the API key and GitHub token (hidden input, kept in kernel memory only)")
+def _login(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
     from getpass import getpass
 
     try:
-        key = getpass("Cloud Coding API key (hidden, Enter keeps the current one): ").strip()
-        token = getpass("GitHub token with repo access (hidden, Enter keeps the current one): ").strip()
+        key = getpass("Cloud Coding API key (hidden, Enter keeps the current one): ")
+        token = getpass("GitHub token with repo access (hidden, Enter keeps the current one): ")
     except (EOFError, NotImplementedError):  # ipykernel's StdinNotImplementedError is a NotImplementedError
         raise UsageError(
             "%cloudcode login needs a frontend that can ask for input; here, set CLOUDCODE_API_KEY and "
             "GITHUB_TOKEN in the environment before starting the kernel."
         ) from None
+    try:
+        key, token = clean_secret(key, "API key"), clean_secret(token, "GitHub token")
+    except ValueError as error:
+        raise UsageError(str(error)) from None
     if key:
         magics.session.api_key = key
     if token:
         magics.session.github_token = token
+    settings = magics.settings()
     print(
-        f"cloudcode: key {mask_hint(magics.session.api_key or env_settings().api_key)}, "
-        f"GitHub token {mask_hint(magics.session.github_token or env_settings().github_token)} "
+        f"cloudcode: key {mask_hint(settings.api_key)}, GitHub token {mask_hint(settings.github_token)} "
         "(kept in this kernel's memory only)."
     )
 
 
-def _logout(magics: "CloudCodeMagics", args: list[str]) -> None:
+@subcommand("logout", "", "forget the key and token given with login (environment variables still apply)")
+def _logout(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
     magics.session.api_key = None
     magics.session.github_token = None
     print("cloudcode: forgot the key and token given with %cloudcode login (environment variables still apply).")
 
 
-def _status(magics: "CloudCodeMagics", args: list[str]) -> None:
+@subcommand("status", "", "settings (secrets masked), the current thread, running runs")
+def _status(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
     s = magics.settings()
+    shown = SecretMasker(magics.secret_values()).text  # URL credentials too: they are refused, but shown here
     demo = " (demo: local simulator)" if magics.demo.on else ""
+    running = magics.session.running()
     lines = [
-        f"API          {s.api_url}{demo}",
+        f"API          {shown(s.api_url)}{demo}",
         f"API key      {mask_hint(s.api_key)}",
         f"GitHub token {mask_hint(s.github_token)}",
-        f"repository   {s.repo or '(not set: %config CloudCode.repo = ... or CLOUDCODE_REPO)'}",
+        f"repository   {shown(s.repo) if s.repo else '(not set: %config CloudCode.repo = ... or CLOUDCODE_REPO)'}",
         f"branch       {s.branch}",
         f"model        {'haiku' if magics.cfg.haiku else 'sonnet'}",
         f"view         {'text' if magics.cfg.text else 'widgets (text where there is no widget frontend)'}",
         f"thread       {_current_thread(magics, s) or '(none yet: the next run starts one)'}",
+        f"running      {', '.join(_run_label(live) for live in running) if running else 'nothing'}",
     ]
-    running = magics.session.running()
-    lines.append(f"running      {', '.join(_entry_line(e) for e in running) if running else 'nothing'}")
     print("\n".join(lines))
 
 
-def _thread(magics: "CloudCodeMagics", args: list[str]) -> None:
+@subcommand("thread", "[new | ID]", "show the current thread; `thread new` forgets it; `thread ID` switches to ID",
+            (("target",), {"nargs": "?", "metavar": "new|ID"}))
+def _thread(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
     s = magics.settings()
     if not s.repo:
         raise UsageError("No default repository: set %config CloudCode.repo = '...' or CLOUDCODE_REPO first.")
-    if not args:
-        print(f"thread for {s.repo}@{s.branch}: {_current_thread(magics, s) or '(none: the next run starts one)'}")
-    elif args == ["new"]:
+    where = repo_label(s.repo, s.branch)
+    if args.target is None:
+        print(f"thread for {where}: {_current_thread(magics, s) or '(none: the next run starts one)'}")
+    elif args.target == "new":
         magics.session.set_thread(s.repo, s.branch, None)
-        print(f"cloudcode: the next run on {s.repo}@{s.branch} starts a new thread.")
-    elif len(args) == 1:
-        magics.session.set_thread(s.repo, s.branch, args[0])
-        print(f"cloudcode: runs on {s.repo}@{s.branch} now continue thread {args[0]}.")
+        print(f"cloudcode: the next run on {where} starts a new thread.")
     else:
-        raise UsageError("Usage: %cloudcode thread [new | ID]")
+        try:
+            thread = check_thread_id(args.target)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+        magics.session.set_thread(s.repo, s.branch, thread)
+        print(f"cloudcode: runs on {where} now continue thread {thread}.")
 
 
-def _history(magics: "CloudCodeMagics", args: list[str]) -> None:
-    if not magics.session.history:
+@subcommand("history", "[clear]", "the runs of this kernel; `history clear` forgets the finished ones",
+            (("action",), {"nargs": "?", "choices": ["clear"]}))
+def _history(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
+    session = magics.session
+    if args.action == "clear":
+        cleared = session.clear_finished()
+        print(f"cloudcode: forgot {cleared} finished run{'s' if cleared != 1 else ''} (runs bound to a variable stay there).")
+        return
+    if not session.runs:
         print("cloudcode: no runs in this kernel yet.")
         return
-    print(f"{'#':>3}  {'started':8}  {'repo@branch':40}  {'thread':36}  {'status':12}  {'time':>7}  tasks")
-    for entry in magics.session.history:
-        run = entry.run
-        where = repo_label(run.info.repo, run.info.branch)
-        started = time.strftime("%H:%M:%S", time.localtime(run.started_at))
+    print(f"{'#':>3}  {'started':8}  {'repo@branch':40}  {'thread':36}  {'status':12}  {'time':>9}  tasks")
+    for live in session.runs:
+        summary = live.summary
+        started = time.strftime("%H:%M:%S", time.localtime(summary.started_at))
+        thread = clip(strip_escapes(summary.thread_id or "-"), 36)
+        tasks = clip(strip_escapes(", ".join(summary.tasks)), 60)
         print(
-            f"{entry.number:>3}  {started:8}  {where[:40]:40}  {str(run.thread_id)[:36]:36}  "
-            f"{run.status:12}  {run.duration:6.1f}s  {', '.join(run.tasks)}"
+            f"{live.number:>3}  {started:8}  {repo_label(summary.repo, summary.branch)[:40]:40}  {thread:36}  "
+            f"{summary.status:12}  {format_duration(summary.duration):>9}  {tasks}"
         )
 
 
-def _wait(magics: "CloudCodeMagics", args: list[str]) -> None:
-    from .magic import raise_if_failed
-
-    pending = [e for e in magics.session.history if not e.presenter.settled]
-    if not pending:
+@subcommand("wait", "", "wait for --no-wait runs (Ctrl-C / Interrupt cancels them all)")
+def _wait(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
+    waiting = magics.session.unfinished()
+    if not waiting:
         print("cloudcode: nothing to wait for.")
         return
-    for entry in pending:
-        magics.wait_for(entry)
-    for entry in pending:
-        raise_if_failed(entry.run)  # the first failed one, once all have ended
+    try:
+        wait_all(waiting)
+    finally:
+        magics.remember_threads(waiting)
+    for live in waiting:  # the first failed one, once all have ended
+        if live.run is not None:
+            live.run.raise_for_status()
 
 
-def _cancel(magics: "CloudCodeMagics", args: list[str]) -> None:
-    running = magics.session.running()
+@subcommand("cancel", "[N]", "cancel running runs (all, or run N)", (("number",), {"nargs": "?", "type": int, "metavar": "N"}))
+def _cancel(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
+    running = [live for live in magics.session.running() if args.number in (None, live.number)]
     if not running:
-        print("cloudcode: nothing is running.")
+        print("cloudcode: nothing is running." if args.number is None else f"cloudcode: run #{args.number} is not running.")
         return
-    for entry in running:
-        entry.handle.cancel()
-        entry.handle.wait_settled(5)
-        entry.presenter.finish()
-        print(f"cloudcode: run #{entry.number} cancelled.")
+    cancel_all(running)
+    for live in running:
+        print(f"cloudcode: run #{live.number} {live.summary.status}.")
+    magics.remember_threads(running)
 
 
-def _demo(magics: "CloudCodeMagics", args: list[str]) -> None:
-    if args == ["off"]:
+@subcommand("demo", "[auto | off]", "use the local simulator (no key needed); `demo auto` only without a key; `demo off`",
+            (("mode",), {"nargs": "?", "choices": ["auto", "off"]}))
+def _demo(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
+    if args.mode == "off":
         magics.demo.stop()
         print("cloudcode: demo mode off; runs go to the configured API again.")
         return
-    if args == ["auto"]:
-        if magics.session.api_key or env_settings().api_key:
-            print("cloudcode: an API key is configured, so runs go to the real API (demo mode stays off).")
-            return
-    elif args:
-        raise UsageError("Usage: %cloudcode demo [auto | off]")
+    if args.mode == "auto" and magics.has_own_key():
+        print("cloudcode: an API key is configured, so runs go to the real API (demo mode stays off).")
+        return
     url = magics.demo.start()
-    print(f"cloudcode: demo mode on: runs go to the local simulator at {url} (no key needed, nothing is pushed).")
+    print(f"cloudcode: demo mode on: runs go to the local simulator at {url} (no key needed, nothing leaves this machine).")
 
 
-def _current_thread(magics: "CloudCodeMagics", s: Settings) -> str | None:
+@subcommand("help", "[NAME]", "this list; `help NAME` for one subcommand", (("name",), {"nargs": "?", "metavar": "NAME"}))
+def _help(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
+    if args.name is None:
+        print("%cloudcode subcommands (%%cloudcode? for running a prompt):\n" + usage())
+        return
+    command = SUBCOMMANDS.get(args.name)
+    if command is None:
+        raise UsageError(f"No subcommand {clip(args.name, 40)!r}: use one of {', '.join(SUBCOMMANDS)}.")
+    print(f"%cloudcode {command.name} {command.arguments}".rstrip() + f"\n    {command.summary}")
+
+
+def _current_thread(magics: CloudCodeMagics, s: Settings) -> str | None:
     return magics.session.thread_for(s.repo, s.branch) if s.repo else None
 
 
-def _entry_line(entry: Any) -> str:
-    return f"#{entry.number} ({', '.join(entry.run.tasks)}, {entry.run.duration:.0f}s)"
+def _run_label(live: LiveRun) -> str:
+    summary = live.summary
+    return f"#{live.number} ({clip(', '.join(summary.tasks), 60)}, {format_duration(summary.duration, precise=False)})"

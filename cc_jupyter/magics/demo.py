@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..client.settings import Settings, env_settings
+from ..protocol.settings import Settings, env_settings
 
 DEMO_REPO = "https://github.com/cc-jupyter-demo/hello-notebook"
 DEMO_KEY = "demo-key-not-a-secret"
@@ -31,7 +31,7 @@ class DemoMode:
         if self.simulator is None:
             from ..simulator import Simulator
 
-            self.simulator = Simulator(host="127.0.0.1", port=0).start()
+            self.simulator = Simulator(host="127.0.0.1", port=0, quiet=True).start()
         self.url = self.simulator.url
         return self.url
 
@@ -43,12 +43,14 @@ class DemoMode:
 
     def settings(self, repo: str | None, branch: str | None) -> Settings:
         assert self.url is not None
+        env = env_settings({k: v for k, v in os.environ.items() if k.startswith(("CLOUDCODE_REPO", "CLOUDCODE_BRANCH"))})
         return Settings(
             api_url=self.url,
             api_key=DEMO_KEY,
             github_token=DEMO_TOKEN,
-            repo=repo or env_settings().repo or DEMO_REPO,
-            branch=branch or env_settings().branch,
+            repo=repo or env.repo or DEMO_REPO,
+            branch=branch or env.branch,
+            github_api_url=self.url + "/github",
         )
 
 

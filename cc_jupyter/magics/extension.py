@@ -15,7 +15,7 @@ def load(ipython: Any) -> None:
     magics = CloudCodeMagics(ipython)
     ipython.register_magics(magics)
     ipython.configurables.append(magics.cfg)
-    ipython.events.register("post_run_cell", magics.finish_settled_runs)
+    ipython.events.register("post_run_cell", magics.finish_ended_runs)
     setattr(ipython, _STATE_KEY, magics)
 
 
@@ -23,9 +23,10 @@ def unload(ipython: Any) -> None:
     magics = getattr(ipython, _STATE_KEY, None)
     if magics is None:
         return
-    magics.cancel_all()
+    magics.stop_all()
+    magics.demo.stop()
     try:
-        ipython.events.unregister("post_run_cell", magics.finish_settled_runs)
+        ipython.events.unregister("post_run_cell", magics.finish_ended_runs)
     except ValueError:
         pass
     if magics.cfg in ipython.configurables:

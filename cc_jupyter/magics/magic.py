@@ -1,23 +1,57 @@
-"""``%%cloudcode`` (run a prompt) and ``%cloudcode`` (subcommands)."""
+"""``%%cloudcode`` (run a prompt) and ``%cloudcode`` (subcommands): parse, then wire a live run."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
+from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from ..client.request import build_request
-from ..client.settings import Settings, env_settings
-from ..client.threads import thread_id_to_send
-from ..errors import RunFailedError
+from ..protocol.request import Request, build_request
+from ..protocol.settings import Settings, env_settings
+from ..protocol.threads import thread_id_to_send
 from ..run.state import Run
 from . import commands
 from .config import CloudCode
 from .demo import DemoMode, demo_requested_by_environment
-from .options import CellOptions, parse_line, refuse_secrets, split_tasks
-from .presenter import Presenter
-from .session import HistoryEntry, Session
+from .live import LiveRun, cancel_all
+from .options import CellOptions, parse_options, refuse_secrets, split_tasks
+from .session import Session
+
+_HELP = """Run a prompt with the Cloud Coding agent on a GitHub repository, live.
+
+Cell magic - the cell body is the prompt, sent verbatim ({{braces}} and $dollars too)::
+
+    %%cloudcode -r https://github.com/owner/repo
+    Add a test for the CSV loader and make it pass.
+
+The next %%cloudcode cell on the same repository and branch continues the same
+conversation (thread); --new starts a fresh one. Parallel tasks, one tab each::
+
+    %%cloudcode --parallel -o run
+    ## unit-tests
+    Add unit tests for utils.py
+    ## docs
+    Document the public functions in utils.py
+
+Stop a run with the Stop button or "Interrupt kernel": the connection closes at once
+and everything received is kept (on the Run bound with -o, or %cloudcode history).
+
+Line magic subcommands::
+
+{subcommands}
+
+Settings: %config CloudCode.repo = "https://github.com/owner/repo" (also branch, haiku,
+text, api_url, idle_timeout), else CLOUDCODE_REPO, CLOUDCODE_BRANCH, CLOUDCODE_API_URL.
+Secrets: CLOUDCODE_API_KEY and GITHUB_TOKEN (or GH_TOKEN), or %cloudcode login; they are
+never accepted on a magic line and never shown.
+"""
+
+
+def _documented(func: Callable[..., Any]) -> Callable[..., Any]:
+    func.__doc__ = _HELP.format(subcommands=commands.usage())
+    return func
 
 
 @magics_class
@@ -29,12 +63,14 @@ class CloudCodeMagics(Magics):
         self.demo = DemoMode()
         if demo_requested_by_environment():
             if env_settings().api_key:
-                print("cloudcode: CLOUDCODE_DEMO is set but so is CLOUDCODE_API_KEY: demo mode stays off "
-                      "(%cloudcode demo turns it on explicitly).")
+                print(
+                    "cloudcode: CLOUDCODE_DEMO is set but so is CLOUDCODE_API_KEY: demo mode stays off "
+                    "(%cloudcode demo turns it on explicitly)."
+                )
             else:
                 self.demo.start()
 
-    @magic_arguments()
+    @magic_arguments(name="%cloudcode")  # IPython adds one "%": the usage reads %%cloudcode
     @argument("-r", "--repo", help="repository URL, e.g. https://github.com/owner/repo (default: CloudCode.repo / CLOUDCODE_REPO)")
     @argument("-b", "--branch", help="git branch (default: CloudCode.branch / CLOUDCODE_BRANCH / main)")
     @argument("--haiku", action="store_true", help="use the Haiku model (default: Sonnet)")
@@ -47,46 +83,11 @@ class CloudCodeMagics(Magics):
     @argument("--dry-run", action="store_true", help="show what would be sent (secrets masked) and send nothing")
     @no_var_expand
     @line_cell_magic
+    @_documented
     def cloudcode(self, line: str, cell: str | None = None) -> None:
-        """Run a prompt with the Cloud Coding agent on a GitHub repository, live.
-
-        Cell magic - the cell body is the prompt, sent verbatim ({braces} and $dollars too)::
-
-            %%cloudcode -r https://github.com/owner/repo
-            Add a test for the CSV loader and make it pass.
-
-        The next %%cloudcode cell on the same repository and branch continues the same
-        conversation (thread); --new starts a fresh one. Parallel tasks, one tab each::
-
-            %%cloudcode --parallel -o run
-            ## unit-tests
-            Add unit tests for utils.py
-            ## docs
-            Document the public functions in utils.py
-
-        Stop a run with the Stop button or "Interrupt kernel": the connection closes at once
-        and everything received is kept (on the Run bound with -o, or %cloudcode history).
-
-        Line magic subcommands::
-
-            %cloudcode login           ask for the API key and GitHub token (hidden input)
-            %cloudcode status          settings (secrets masked), thread, running runs
-            %cloudcode thread          show the current thread; `thread new` forgets it,
-                                       `thread ID` switches to ID
-            %cloudcode history         the runs of this kernel
-            %cloudcode wait            wait for --no-wait runs (Ctrl-C / Interrupt cancels)
-            %cloudcode cancel          cancel running runs
-            %cloudcode demo            use the local simulator (no key needed); `demo off`;
-                                       `demo auto` only when no API key is configured
-
-        Settings: %config CloudCode.repo = "https://github.com/owner/repo" (also branch, haiku,
-        text, api_url, idle_timeout), else CLOUDCODE_REPO, CLOUDCODE_BRANCH, CLOUDCODE_API_URL.
-        Secrets: CLOUDCODE_API_KEY and GITHUB_TOKEN (or GH_TOKEN), or %cloudcode login; they are
-        never accepted on a magic line and never shown.
-        """
         if cell is None:
             return commands.dispatch(self, line)
-        options = parse_line(line, lambda s: parse_argstring(self.cloudcode, s), self.secret_values())
+        options = parse_options(line, lambda s: _parse(self.cloudcode, s), self.secret_values())
         return self.run_cell(options, cell)
 
     # ----- settings -----
@@ -101,103 +102,119 @@ class CloudCodeMagics(Magics):
             github_token=self.session.github_token or env.github_token,
             repo=self.cfg.repo or env.repo,
             branch=self.cfg.branch or env.branch,
+            github_api_url=env.github_api_url,
         )
 
     def secret_values(self) -> list[str | None]:
         env = env_settings()
         return [self.session.api_key, self.session.github_token, env.api_key, env.github_token]
 
+    def has_own_key(self) -> bool:
+        return bool(self.session.api_key or env_settings().api_key)
+
     def mode(self, options: CellOptions) -> str:
         if options.text or self.cfg.text or not _widget_frontend(self.shell):
             return "text"
         return "widget"
 
+    def source(self) -> str:
+        return "simulator" if self.demo.on else ""
+
     # ----- the cell -----
     def run_cell(self, options: CellOptions, body: str) -> None:
         refuse_secrets(body, "the cell", self.secret_values())
         tasks = split_tasks(body) if options.parallel else None
-        settings = self.settings()
-        repo = options.repo or settings.repo
-        branch = options.branch or settings.branch
-        thread = self._thread_for(options, repo, branch)
-        request = build_request(
-            None if tasks else body,
-            tasks,
-            settings=settings,
-            repo=repo,
-            branch=branch,
-            haiku=options.haiku or self.cfg.haiku,
-            thread_id=thread,
-        )
+        request = self._request(options, None if tasks else body, tasks)
         if options.dry_run:
             print(request.preview())
             return None
         self._wait_for_thread(request.thread_id)
         self.session.set_thread(request.repo, request.branch, request.thread_id)
-
-        from ..client.api import start
-
         run = Run(request)
-        presenter = Presenter(run, mode=self.mode(options), simulated=self.demo.on)
-        presenter.show()
-        handle = start(
-            request,
-            run=run,
-            idle_timeout=self.cfg.idle_timeout or None,
-            connect_timeout=self.cfg.connect_timeout,
-        )
-        presenter.attach(handle, detached=options.no_wait)
-        entry = self.session.record(handle, presenter)
+        live = LiveRun(self.session.next_number(), request, run, mode=self.mode(options), source=self.source())
+        self.session.add(live)  # listed before anything is sent
         if options.out:
             self.shell.user_ns[options.out] = run
-        if options.no_wait:
-            if presenter.mode == "text":
-                presenter.note("running in the background: %cloudcode wait shows the result")
-            return None
-        self.wait_for(entry)
-        raise_if_failed(run)
+        try:
+            live.show()
+            live.start(self._begin(request), detached=options.no_wait)
+            if options.no_wait:
+                if live.mode == "text":
+                    print("cloudcode: running in the background: %cloudcode wait shows the result")
+                return None
+            live.wait()
+        except BaseException:
+            live.abandon()  # an interrupt anywhere above: nothing may go on streaming unseen
+            raise
+        finally:
+            if live.ended:
+                self.remember_threads([live])
+        run.raise_for_status()
         return None
 
-    def _thread_for(self, options: CellOptions, repo: str | None, branch: str) -> str:
+    def _request(self, options: CellOptions, prompt: str | None, tasks: dict[str, str] | None) -> Request:
+        settings = self.settings()
+        repo = options.repo or settings.repo
+        if not repo:
+            raise UsageError(
+                "No repository: add -r https://github.com/<owner>/<repo> to the %%cloudcode line, or set one "
+                "for the notebook with %config CloudCode.repo = 'https://github.com/<owner>/<repo>'."
+            )
+        branch = options.branch or settings.branch
+        return build_request(
+            prompt,
+            tasks,
+            settings=settings,
+            repo=repo,
+            branch=branch,
+            haiku=options.haiku or self.cfg.haiku,
+            thread_id=self._thread_for(options, repo, branch),
+        )
+
+    def _begin(self, request: Request) -> Callable[[Run], Any]:
+        from ..client.api import start
+
+        def begin(run: Run) -> Any:
+            return start(request, run=run, idle_timeout=self.cfg.idle_timeout or None, connect_timeout=self.cfg.connect_timeout)
+
+        return begin
+
+    def _thread_for(self, options: CellOptions, repo: str, branch: str) -> str:
         if options.thread:
             return options.thread
-        current = None if options.new or not repo else self.session.thread_for(repo, branch)
+        current = None if options.new else self.session.thread_for(repo, branch)
         return current or thread_id_to_send(None)
 
     def _wait_for_thread(self, thread_id: str | None) -> None:
-        for entry in self.session.running_on_thread(thread_id):
-            print(f"cloudcode: waiting for run #{entry.number} on thread {thread_id} to finish first…")
-            self.wait_for(entry)
+        for live in self.session.running_on_thread(thread_id):
+            print(f"cloudcode: waiting for run #{live.number} on thread {thread_id} to finish first…")
+            try:
+                live.wait()
+            finally:
+                self.remember_threads([live])
 
-    def wait_for(self, entry: HistoryEntry) -> None:
-        """Block until a run of this kernel ends (its transcript shown), then keep its thread."""
-        try:
-            entry.presenter.wait()
-        finally:
-            self._remember_thread(entry.run)
-
-    def _remember_thread(self, run: Run) -> None:
-        """The thread the run ended on (the server's, if it named one; none if it refused ours)."""
-        self.session.set_thread(run.info.repo, run.info.branch, run.thread_id)
+    def remember_threads(self, runs: list[LiveRun]) -> None:
+        """Keep the thread each ended run finished on (the server's, if it named one)."""
+        for live in runs:
+            if live.ended:
+                summary = live.summary
+                self.session.set_thread(summary.repo, summary.branch, summary.thread_id)
 
     # ----- hooks -----
-    def finish_settled_runs(self, *_: Any) -> None:
-        """After each cell: leave a transcript for --no-wait runs that ended meanwhile."""
-        for entry in self.session.history:
-            if entry.handle.done() and not entry.presenter.settled:
-                entry.presenter.finish()
-                self._remember_thread(entry.run)
+    def finish_ended_runs(self, *_: Any) -> None:
+        """After each cell: put the transcript of --no-wait runs that ended meanwhile in place."""
+        ended = [live for live in self.session.unfinished() if live.ended]
+        for live in ended:
+            live.finish()
+        self.remember_threads(ended)
 
-    def cancel_all(self) -> None:
-        for entry in self.session.running():
-            entry.handle.cancel()
+    def stop_all(self) -> None:
+        """Unloading: cancel every run and leave its transcript."""
+        cancel_all(self.session.unfinished())
 
 
-def raise_if_failed(run: Run) -> None:
-    """A run that started but failed or was cut makes the cell fail with one sentence."""
-    if run.status in ("failed", "disconnected"):
-        message = run.error.message if run.error else f"The run ended {run.status}."
-        raise RunFailedError(message)
+def _parse(magic: Callable[..., Any], line: str) -> Any:
+    return parse_argstring(magic, line)
 
 
 def _widget_frontend(shell: Any) -> bool:

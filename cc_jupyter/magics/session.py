@@ -1,29 +1,11 @@
-"""Kernel state of the magics: secrets from login, current threads, history, live runs."""
+"""Kernel state of the magics: secrets from login, current threads, the runs of this kernel."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from ..secrets import mask_hint
-
-if TYPE_CHECKING:
-    from ..client.runner import RunHandle
-    from ..run.state import Run
-    from .presenter import Presenter
-
-
-@dataclass
-class HistoryEntry:
-    """One run started from this kernel."""
-
-    number: int
-    handle: "RunHandle"
-    presenter: "Presenter"
-
-    @property
-    def run(self) -> "Run":
-        return self.handle.run
+from .live import LiveRun
 
 
 @dataclass
@@ -33,12 +15,13 @@ class Session:
     api_key: str | None = field(default=None, repr=False)
     github_token: str | None = field(default=None, repr=False)
     threads: dict[tuple[str, str], str] = field(default_factory=dict)
-    history: list[HistoryEntry] = field(default_factory=list)
+    runs: list[LiveRun] = field(default_factory=list)
+    _numbered: int = 0
 
     def __repr__(self) -> str:
         return (
             f"Session(api_key={mask_hint(self.api_key)}, github_token={mask_hint(self.github_token)}, "
-            f"threads={len(self.threads)}, runs={len(self.history)})"
+            f"threads={len(self.threads)}, runs={len(self.runs)})"
         )
 
     def thread_for(self, repo: str, branch: str) -> str | None:
@@ -50,13 +33,33 @@ class Session:
         else:
             self.threads.pop((repo, branch), None)
 
-    def record(self, handle: "RunHandle", presenter: "Presenter") -> HistoryEntry:
-        entry = HistoryEntry(len(self.history) + 1, handle, presenter)
-        self.history.append(entry)
-        return entry
+    def next_number(self) -> int:
+        self._numbered += 1
+        return self._numbered
 
-    def running(self) -> list[HistoryEntry]:
-        return [e for e in self.history if not e.handle.done()]
+    def add(self, live: LiveRun) -> None:
+        """Listed before any I/O starts: an interrupt can never leave a run no command can reach."""
+        self.runs.append(live)
 
-    def running_on_thread(self, thread_id: str | None) -> list[HistoryEntry]:
-        return [e for e in self.running() if thread_id and e.run.thread_id == thread_id]
+    def unfinished(self) -> list[LiveRun]:
+        """Runs whose transcript is not yet in place (running, or ended unseen)."""
+        return [live for live in self.runs if not live.finished]
+
+    def running(self) -> list[LiveRun]:
+        return [live for live in self.runs if not live.ended]
+
+    def running_on_thread(self, thread_id: str | None) -> list[LiveRun]:
+        return [live for live in self.running() if thread_id and live.run is not None and live.run.thread_id == thread_id]
+
+    def find(self, number: int | None) -> LiveRun | None:
+        """Run ``number`` of this kernel, or the last one."""
+        if number is None:
+            return self.runs[-1] if self.runs else None
+        return next((live for live in self.runs if live.number == number), None)
+
+    def clear_finished(self) -> int:
+        """Forget the finished runs (their Runs are freed unless held elsewhere); how many."""
+        kept = [live for live in self.runs if not live.finished]
+        cleared = len(self.runs) - len(kept)
+        self.runs = kept
+        return cleared

@@ -1,1 +1,1 @@
-"""Run state: what one agent run has produced so far, independent of how it is shown."""
+"""Run state: what one agent run has produced so far, masked, independent of how it is shown."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-_MAIN_ARGUMENT_KEYS = ("command", "file_path", "path", "pattern", "url", "query", "prompt", "description")
+_ROLES = {"user": "human", "assistant": "ai"}
 
 
 def message_key(message: dict[str, Any]) -> str:
@@ -16,15 +16,28 @@ def message_key(message: dict[str, Any]) -> str:
     return "content:" + json.dumps(message, sort_keys=True, default=str)
 
 
+def message_role(message: dict[str, Any]) -> str:
+    """``human``, ``ai``, ``tool``, ``system`` or another type, whichever dump shape arrived."""
+    kind = str(message.get("type") or _ROLES.get(str(message.get("role")), "") or "").lower()
+    for suffix in ("messagechunk", "message"):
+        if kind.endswith(suffix) and kind != suffix:
+            kind = kind[: -len(suffix)]
+    return kind
+
+
+def is_ai(message: dict[str, Any]) -> bool:
+    return message_role(message) == "ai"
+
+
 def message_text(message: dict[str, Any]) -> str:
     """The readable text of a message: string content, or the text blocks of a block list."""
     return content_text(message.get("content"))
 
 
-def content_text(content: Any) -> str:
+def content_text(content: Any, depth: int = 0) -> str:
     if isinstance(content, str):
         return content
-    if isinstance(content, list):
+    if isinstance(content, list) and depth < 8:
         parts = []
         for block in content:
             if isinstance(block, str):
@@ -32,40 +45,6 @@ def content_text(content: Any) -> str:
             elif isinstance(block, dict) and block.get("type") == "text":
                 parts.append(str(block.get("text", "")))
             elif isinstance(block, dict) and block.get("type") == "tool_result":
-                parts.append(content_text(block.get("content")))
+                parts.append(content_text(block.get("content"), depth + 1))
         return "\n".join(p for p in parts if p)
     return "" if content is None else str(content)
-
-
-def tool_calls(message: dict[str, Any]) -> list[tuple[str, str]]:
-    """(tool name, main argument) for each tool call, from ``tool_calls`` or ``tool_use`` blocks."""
-    calls: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    for call in message.get("tool_calls") or []:
-        if isinstance(call, dict):
-            calls.append((str(call.get("name", "tool")), main_argument(call.get("args"))))
-            seen.add(str(call.get("id")))
-    content = message.get("content")
-    if isinstance(content, list):
-        for block in content:
-            if isinstance(block, dict) and block.get("type") == "tool_use" and str(block.get("id")) not in seen:
-                calls.append((str(block.get("name", "tool")), main_argument(block.get("input"))))
-    return calls
-
-
-def main_argument(args: Any) -> str:
-    """The argument that says what a tool call does (its command, path, ...), on one line."""
-    if isinstance(args, dict):
-        for key in _MAIN_ARGUMENT_KEYS:
-            if isinstance(args.get(key), str):
-                return one_line(args[key])
-        for value in args.values():
-            if isinstance(value, str):
-                return one_line(value)
-        return one_line(json.dumps(args, default=str)) if args else ""
-    return one_line(str(args)) if args is not None else ""
-
-
-def one_line(text: str, limit: int = 160) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

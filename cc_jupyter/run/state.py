@@ -1,73 +1,51 @@
-"""The Run: the single source of truth of one agent run, filled by events, read by views."""
+"""The Run: the single source of truth of one agent run, filled by events, read by views.
+
+Everything the Run keeps is masked: payloads (keys and values) as they arrive, stdout as whole
+lines (see :mod:`.output`). It is written by one thread only — the I/O thread that applies the
+events — and read by any. ``pickle.dumps(run)`` holds no secret.
+"""
 
 from __future__ import annotations
 
 import json
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
-from ..client.events import Event
-from ..client.request import DEFAULT_TASK, Request
-from ..client.threads import adopt_thread_id
+from ..errors import RunFailedError
+from ..protocol.events import Event
+from ..protocol.request import DEFAULT_TASK, Request
+from ..protocol.threads import plausible_thread_id, thread_id_in_payload
 from ..secrets import SecretMasker
-from .messages import message_key, message_text
+from ..text import clip, one_line, strip_escapes
+from .messages import message_key
+from .task import FINAL_STATUSES, Status, TaskState
 
-Status = Literal["pending", "running", "completed", "failed", "cancelled", "disconnected"]
-FINAL_STATUSES = frozenset({"completed", "failed", "cancelled", "disconnected"})
+ErrorKind = Literal[
+    "http",  # an HTTP error or unreachable API before the stream started
+    "error_event",  # the server sent an ``error`` event
+    "task_error",  # a task's result record says it failed
+    "auth",  # a legacy ``{"auth": ...}`` report inside the stream
+    "disconnected",  # the connection ended before the run finished
+    "idle_timeout",  # no event for ``idle_timeout`` seconds
+    "empty_stream",  # the stream ended without a single event
+    "cancelled",  # stopped by the user (Stop, Interrupt, cancel)
+    "internal",  # cc_jupyter could not process what arrived (a bug to report)
+]
+Outcome = Literal["closed", "cancelled", "disconnected", "idle_timeout"]
+_MESSAGE_CHARS = 500  # server text quoted in an error sentence
 
 
 @dataclass
 class RunError:
     """Why a run that had started did not complete: one sentence with a next step."""
 
-    kind: str  # "error_event", "task_error", "auth", "disconnected", "idle_timeout", "cancelled"
+    kind: ErrorKind
     message: str
     detail: Any = None
 
     def __str__(self) -> str:
         return self.message
-
-
-class TaskState:
-    """One task of a run: its stdout chunks in arrival order, messages, status and timing."""
-
-    def __init__(self, name: str, status: Status = "pending", masker: SecretMasker | None = None) -> None:
-        self.name = name
-        self._masker = masker or SecretMasker()
-        self.status: Status = status
-        self.chunks: list[str] = []  # complete lines, masked (a chunk may hold several)
-        self.pending = ""  # the unfinished last line, unmasked: a secret may straddle chunks
-        self.newlines = 0  # "\n" characters in ``chunks``, counted as they arrive
-        self.messages: list[dict[str, Any]] = []
-        self.run_id: str | None = None
-        self.result: dict[str, Any] | None = None  # Claude Code stream-json "result" record
-        self.started_at: float | None = None
-        self.ended_at: float | None = None
-
-    @property
-    def stdout(self) -> str:
-        """All stdout received for this task, in order (secrets masked)."""
-        return "".join(self.chunks) + (self._masker.text(self.pending) if self.pending else "")
-
-    @property
-    def summary(self) -> str:
-        """The agent's closing words for this task: its last AI text, else the result record's."""
-        for message in reversed(self.messages):
-            if message.get("type") in ("ai", "AIMessage", "AIMessageChunk") and message_text(message).strip():
-                return message_text(message).strip()
-        if self.result and isinstance(self.result.get("result"), str):
-            return self.result["result"].strip()
-        return ""
-
-    @property
-    def duration(self) -> float | None:
-        if self.started_at is None:
-            return None
-        return (self.ended_at or time.time()) - self.started_at
-
-    def __repr__(self) -> str:
-        return f"<Task {self.name!r} {self.status}: {len(self.chunks)} stdout chunks, {len(self.messages)} messages>"
 
 
 @dataclass
@@ -79,36 +57,48 @@ class RunInfo:
     haiku: bool
     prompts: dict[str, str]
     parallel: bool
-    endpoint: str
 
     @classmethod
-    def of(cls, request: Request) -> "RunInfo":
-        return cls(request.repo, request.branch, request.haiku, dict(request.prompts), request.parallel, request.endpoint)
+    def of(cls, request: Request) -> RunInfo:
+        return cls(request.repo, request.branch, request.haiku, dict(request.prompts), request.parallel)
 
     @property
     def model(self) -> str:
         return "haiku" if self.haiku else "sonnet"
 
 
+def _json_text(value: Any) -> str:
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError, RecursionError):
+        return str(value)
+
+
 class Run:
-    """State of one run. Mutated only by :meth:`apply` and :meth:`finish` (on the I/O thread)."""
+    """State of one run. ``apply``, ``commit``, ``finish``, ``fail`` and the thread methods are
+    called by the I/O thread only (the transport, or a replay); everything else only reads."""
 
     def __init__(self, request: Request, *, masker: SecretMasker | None = None) -> None:
         self.info = RunInfo.of(request)
         self.status: Status = "running"
         self.masker = masker or SecretMasker(request.secrets)
-        self.tasks: dict[str, TaskState] = {name: TaskState(name, masker=self.masker) for name in request.prompts}
+        self.tasks: dict[str, TaskState] = {name: TaskState(name, self.masker) for name in request.prompts}
         self.messages: list[dict[str, Any]] = []
         self.run_ids: list[str] = []
         self.thread_id: str | None = request.thread_id
         self.error: RunError | None = None
-        self.events: list[Event] = []
+        self.events: list[Event] = []  # every event but stdout (that is folded into the tasks), masked
         self.other_events: list[Event] = []  # types or shapes the protocol does not describe, kept raw
+        self.event_count = 0  # events received, stdout included
         self.started_at: float = time.time()
         self.ended_at: float | None = None
         self.version = 0  # bumped on every change; views compare it to know what to redraw
+        self.on_event: Callable[[Event], None] | None = None  # sees every masked event kept (a recorder)
         self._message_index: dict[str, int] = {}
         self._task_of_run_id: dict[str, str] = {}
+        self._run_id_set: set[str] = set()
+        self._task_of_name: dict[Any, TaskState] = {}  # raw task name from the wire -> its task
+        self._dirty: dict[str, TaskState] = {}  # tasks with stdout not yet committed, in order
 
     # ----- reading -----
     @property
@@ -122,175 +112,240 @@ class Run:
     @property
     def stdout(self) -> str:
         """All stdout of a single-task run (for parallel runs, use ``tasks[name].stdout``)."""
-        return "\n".join(t.stdout for t in self.tasks.values()) if len(self.tasks) > 1 else next(
-            iter(self.tasks.values())
-        ).stdout
+        if len(self.tasks) == 1:
+            return next(iter(self.tasks.values())).stdout
+        return "\n".join(t.stdout for t in list(self.tasks.values()))
 
     @property
     def summary(self) -> str:
         """The agent's closing words: per task for parallel runs."""
-        if len(self.tasks) == 1:
-            return next(iter(self.tasks.values())).summary
-        return "\n\n".join(f"[{name}] {task.summary}" for name, task in self.tasks.items() if task.summary)
+        tasks = list(self.tasks.values())
+        if len(tasks) == 1:
+            return tasks[0].summary
+        return "\n\n".join(f"[{task.name}] {task.summary}" for task in tasks if task.summary)
+
+    def raise_for_status(self) -> Run:
+        """Raise :class:`~cc_jupyter.RunFailedError` if the run failed or was cut; else return it.
+
+        A run the user cancelled is not an error."""
+        if self.status in ("failed", "disconnected"):
+            message = self.error.message if self.error else f"The run ended {self.status}."
+            raise RunFailedError(message, run=self)
+        return self
 
     def __repr__(self) -> str:
-        tasks = ", ".join(f"{n}:{t.status}" for n, t in self.tasks.items())
+        tasks = ", ".join(f"{clip(n, 40)}:{t.status}" for n, t in list(self.tasks.items())[:10])
+        more = f", … {len(self.tasks) - 10} more" if len(self.tasks) > 10 else ""
+        thread = clip(self.thread_id, 64) if self.thread_id else None
         return (
-            f"<Run {self.status} {self.info.repo}@{self.info.branch} thread={self.thread_id} "
-            f"tasks=[{tasks}] messages={len(self.messages)} events={len(self.events)}>"
+            f"<Run {self.status} {self.info.repo}@{self.info.branch} thread={thread} "
+            f"tasks=[{tasks}{more}] messages={len(self.messages)} events={self.event_count}>"
         )
 
-    # ----- writing (I/O thread) -----
-    def apply(self, event: Event) -> None:
-        """Fold one normalised event into the state; unknown events are kept, never fatal."""
-        kind = event.type
-        if kind == "custom" and type(event.data) is dict:
-            self._custom(event.data)
-        elif kind == "updates" and type(event.data) is dict:
-            event.data = self.masker.deep(event.data)
-            self._updates(event.data)
-        elif kind == "metadata" and type(event.data) is dict:
-            event.data = self.masker.deep(event.data)
-            self._ids(event.data, None)
-        elif kind == "error":
-            event.data = self.masker.deep(event.data)
-            self._error_event(event.data)
-        elif type(event.data) is dict and "auth" in event.data and len(event.data) <= 2:
-            event.data = self.masker.deep(event.data)
-            self.error = RunError(
-                "auth",
-                f"The API refused the credentials inside the stream ({event.data['auth']}): "
-                "check CLOUDCODE_API_KEY and GITHUB_TOKEN, or run %cloudcode login.",
-                event.data,
-            )
-        else:
-            event.data = self.masker.deep(event.data)
-            if kind != "end":
-                self.other_events.append(event)
-        self.events.append(event)
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["on_event"] = None
+        state["_task_of_name"] = {}  # raw names from the wire: rebuilt on use
+        state["_dirty"] = {}
+        return state
+
+    # ----- writing (the I/O thread) -----
+    def sent_thread(self, thread_id: str | None) -> None:
+        """The thread id the request carried (policy rule 2; None when resent without one)."""
+        self.thread_id = thread_id
         self.version += 1
 
-    def _flush_pending(self) -> None:
-        for task in self.tasks.values():
-            if task.pending:
-                task.chunks.append(self.masker.text(task.pending))
-                task.newlines += task.pending.count("\n")
-                task.pending = ""
+    def adopt_thread(self, candidate: Any) -> bool:
+        """Adopt a thread id the server sent (policy rule 1), if it looks like an id."""
+        if not plausible_thread_id(candidate):
+            return False
+        candidate = self.masker.text(candidate)
+        if candidate == self.thread_id:
+            return False
+        self.thread_id = candidate
+        self.version += 1
+        return True
+
+    def apply(self, event: Event) -> None:
+        """Fold one normalised event into the state; unknown events are kept, never fatal."""
+        self.event_count += 1
+        data = event.data
+        if event.type == "custom" and type(data) is dict:
+            stdout = data.get("stdout")
+            if type(stdout) is str and (len(data) == 1 or (len(data) == 2 and "task_name" in data)):
+                self._stdout(data.get("task_name"), stdout)  # the hot path: one append
+                return
+            if stdout is not None:
+                self._stdout(data.get("task_name"), stdout if isinstance(stdout, str) else _json_text(stdout))
+                data = {k: v for k, v in data.items() if k != "stdout"}
+                if set(data) <= {"task_name"}:
+                    return
+        self.commit()  # stdout that came before this event is kept before it
+        masked = Event(self.masker.text(event.type), self.masker.deep(data), event.framing, self.masker.text(event.id))
+        self._fold(masked)
+        self.events.append(masked)
+        self._emit(masked)
+        self.version += 1
+
+    def commit(self) -> None:
+        """Release the stdout received since the last commit (after each network chunk)."""
+        if not self._dirty:
+            return
+        tasks = list(self._dirty.values())
+        self._dirty.clear()
+        for task in tasks:
+            self._released(task, task.output.commit())
+        self.version += 1
 
     def fail(self, error: RunError) -> None:
         """The run failed before its stream started (HTTP error, connection refused)."""
-        self._flush_pending()
-        self.error = error
-        self.status = "failed"
-        self.ended_at = time.time()
-        for task in self.tasks.values():
-            if task.status not in FINAL_STATUSES:
-                task.status = "failed"
-        self.version += 1
+        self._end("failed", error)
 
-    def finish(self, outcome: Literal["closed", "cancelled", "disconnected", "idle_timeout"], detail: str = "") -> None:
+    def finish(self, outcome: Outcome, detail: str = "") -> None:
         """Settle the final status once the stream is over, however it ended."""
         if self.done:
             return
-        self._flush_pending()
-        now = time.time()
         if outcome == "cancelled":
-            status: Status = "cancelled"
-            self.error = self.error or RunError("cancelled", "The run was stopped; what arrived is kept.")
+            self._end("cancelled", self.error or RunError("cancelled", "The run was stopped; what arrived is kept."))
         elif outcome in ("disconnected", "idle_timeout"):
-            status = "disconnected"
-            self.error = self.error or RunError(
-                outcome,
-                f"The connection ended before the run finished ({detail or 'stream cut'}): the agent may "
-                "still be working; check the repository before re-running.",
+            why = one_line(strip_escapes(detail), 200) or "stream cut"
+            self._end(
+                "disconnected",
+                self.error
+                or RunError(
+                    outcome,
+                    f"The connection ended before the run finished ({why}): the agent may still be "
+                    "working and may push; check the repository before running the prompt again.",
+                ),
             )
         elif self.error is not None:
-            status = "failed"
+            self._end("failed", self.error)
+        elif self.event_count == 0:
+            self._end(
+                "disconnected",
+                RunError(
+                    "empty_stream",
+                    "The API closed the stream without sending a single event: the run may not have "
+                    "started, or may still be going; check the repository before running the prompt again.",
+                ),
+            )
         else:
             failed = [t for t in self.tasks.values() if t.status == "failed"]
-            status = "failed" if failed else "completed"
             if failed:
-                names = ", ".join(t.name for t in failed)
-                self.error = RunError("task_error", f"Task {names} reported an error: see its output for what went wrong.")
+                names = ", ".join(clip(t.name, 40) for t in failed[:5]) + (" …" if len(failed) > 5 else "")
+                self._end("failed", RunError("task_error", f"Task {names} reported an error: see its output for what went wrong."))
+            else:
+                self._end("completed", None)
+
+    # ----- internals -----
+    def _end(self, status: Status, error: RunError | None) -> None:
+        if self.done:
+            return
+        self.commit()
+        for task in list(self.tasks.values()):
+            self._released(task, task.output.flush())
+        now = time.time()
+        self.error = error
         for task in self.tasks.values():
             if task.status not in FINAL_STATUSES:
-                task.status = "failed" if status == "failed" and self.error and self.error.kind != "task_error" else status
+                task.status = "failed" if status == "failed" and error is not None and error.kind != "task_error" else status
                 task.ended_at = task.ended_at or now
         self.status = status
         self.ended_at = now
         self.version += 1
 
-    # ----- internals -----
-    def _task(self, name: str | None) -> TaskState:
-        name = name or DEFAULT_TASK
+    def _emit(self, event: Event) -> None:
+        if self.on_event is not None:
+            self.on_event(event)
+
+    def _stdout(self, raw_name: Any, text: str) -> None:
+        if raw_name.__class__ is not str:
+            raw_name = None  # absent, or not a name at all
+        task = self._task_of_name.get(raw_name)
+        if task is None:
+            task = self._task_named(raw_name)
+        task.output.add(text)
+        if task.name not in self._dirty:
+            self._dirty[task.name] = task
+            task.start()
+
+    def _task_named(self, raw_name: str | None) -> TaskState:
+        """The task a wire task name stands for (masked; a single task when none is named)."""
+        if isinstance(raw_name, str) and raw_name:
+            name = self.masker.text(raw_name)
+        elif len(self.tasks) == 1:
+            name = next(iter(self.tasks))
+        else:
+            name = DEFAULT_TASK
         task = self.tasks.get(name)
         if task is None:
-            task = self.tasks[name] = TaskState(name, masker=self.masker)
-        if task.status == "pending":
-            task.status = "running"
-            task.started_at = time.time()
+            task = self.tasks[name] = TaskState(name, self.masker)
+        self._task_of_name[raw_name] = task
         return task
 
-    def _custom(self, payload: dict[str, Any]) -> None:
-        stdout = payload.get("stdout")
-        if stdout is None:
+    def _released(self, task: TaskState, text: str) -> None:
+        if not text:
             return
-        chunk = stdout if type(stdout) is str else json.dumps(stdout)
-        name = payload.get("task_name")
-        task = self.tasks.get(name) if type(name) is str else None
-        if task is None or task.status == "pending":
-            task = self._task(name if isinstance(name, str) and name else None)
-        text = task.pending + chunk if task.pending else chunk
-        task.pending = ""
-        if not text.endswith(("\n", "\r")):  # keep the unfinished line until it is complete
-            cut = max(text.rfind("\n"), text.rfind("\r")) + 1
-            task.pending = text[cut:]
-            text = text[:cut]
-        masked = self.masker.text(text) if text else ""
-        payload["stdout"] = masked if text is chunk else self.masker.text(chunk)
-        if not masked:
-            return
-        text = masked
-        task.newlines += text.count("\n")
-        task.chunks.append(text)
-        if '"result"' in text and text.lstrip().startswith("{"):
+        self._emit(Event("custom", {"task_name": task.name, "stdout": text}))
+        if '"result"' in text:
             self._maybe_result(task, text)
 
     def _maybe_result(self, task: TaskState, text: str) -> None:
         for line in text.splitlines():
+            line = line.strip()
+            if not (line.startswith("{") and '"result"' in line):
+                continue
             try:
                 record = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
             if isinstance(record, dict) and record.get("type") == "result":
                 task.result = record
                 task.status = "failed" if record.get("is_error") else "completed"
                 task.ended_at = time.time()
 
+    def _fold(self, event: Event) -> None:
+        kind, data = event.type, event.data
+        if kind == "updates" and type(data) is dict:
+            self._updates(data)
+        elif kind == "metadata" and type(data) is dict:
+            self._ids(data, None)
+        elif kind == "error":
+            self._error_event(data)
+        elif type(data) is dict and "auth" in data and len(data) <= 2:
+            said = one_line(strip_escapes(str(data["auth"])), 200)
+            self.error = RunError(
+                "auth",
+                f"The API refused the credentials inside the stream ({said}): "
+                "check CLOUDCODE_API_KEY and GITHUB_TOKEN, or run %cloudcode login.",
+                data,
+            )
+        elif kind != "end":
+            self.other_events.append(event)
+
     def _updates(self, payload: dict[str, Any]) -> None:
         name = payload.get("task_name")
         run_id = payload.get("run_id")
-        if not (isinstance(name, str) and name) and isinstance(run_id, str):
-            name = self._task_of_run_id.get(run_id)
-        if not (isinstance(name, str) and name) and len(self.tasks) == 1:
-            name = next(iter(self.tasks))
-        task = self._task(name if isinstance(name, str) and name else None)
+        if not (isinstance(name, str) and name):
+            name = self._task_of_run_id.get(run_id) if isinstance(run_id, str) else None
+        task = self._task_of_name.get(name) or self._task_named(name)
+        task.start()
         self._ids(payload, task)
-        for message in payload.get("messages") or []:
+        messages = payload.get("messages")
+        for message in messages if isinstance(messages, list) else ():
             if isinstance(message, dict):
                 self._message(message, task)
 
     def _ids(self, payload: dict[str, Any], task: TaskState | None) -> None:
         run_id = payload.get("run_id")
         if isinstance(run_id, str) and run_id:
-            if run_id not in self.run_ids:
+            if run_id not in self._run_id_set and len(self.run_ids) < 10_000:
+                self._run_id_set.add(run_id)
                 self.run_ids.append(run_id)
             if task is not None:
                 task.run_id = task.run_id or run_id
                 self._task_of_run_id.setdefault(run_id, task.name)
-        adopted = adopt_thread_id(self.thread_id, payload)
-        if adopted:
-            self.thread_id = adopted
+        self.adopt_thread(thread_id_in_payload(payload))
 
     def _message(self, message: dict[str, Any], task: TaskState) -> None:
         key = message_key(message)
@@ -312,9 +367,10 @@ class Run:
             text = str(data.get("message") or data.get("detail") or "")
         else:
             name, text = "Error", str(data)
+        name = one_line(strip_escapes(name), 80)
+        text = one_line(strip_escapes(text), _MESSAGE_CHARS)
         self.error = RunError(
             "error_event",
             f"The agent reported {name}: {text or 'no message'} — what arrived is kept; fix the cause and run again.",
             data,
         )
-

@@ -1,44 +1,21 @@
-"""HTTP handling: routing, key and body checks, failure answers, and starting a stream."""
+"""HTTP handling: routing to the API, the simulated GitHub and the /_sim controls; reading bodies; answers."""
 from __future__ import annotations
 
 import json
-import socket
 import sys
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .scenario import HALF, DirectiveError, Scenario, merge, split_prompt
-from .script import build
-from .stream import Disconnected, Player, Stopped, wait
-from .validate import InvokeRequest, parse_body, summarize
-from .wire import Wire
+from . import control, github_api, invoke
+from .stream import Disconnected, Stopped, wait
 
 if TYPE_CHECKING:
     from .server import SimServer, State
 
-INVOKE = "/invoke/stdout"
-ROUTES = {INVOKE: "POST", "/_sim/health": "GET", "/_sim/requests": "GET", "/_sim/reset": "POST"}
 MAX_BODY = 16 * 1024 * 1024
-
-# FastAPI-style bodies for `status=N`.
-FAILURES: dict[int, Any] = {
-    400: "Bad Request",
-    401: "Invalid API key",
-    403: "GitHub token has no push access to this repository",
-    404: "Not Found",
-    409: "A run is already in progress for this thread",
-    413: "Request Entity Too Large",
-    422: [{"type": "value_error", "loc": ["body", "repo_url"], "msg": "Value error, repository not found",
-           "input": None}],
-    429: "Rate limit exceeded: too many concurrent runs",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-}
-NONSSE_PAGE = (b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1>"
-               b"</center><hr><center>Bad gateway: upstream closed the connection</center></body></html>\n")
+JSON = "application/json"
+ROUTES = {invoke.PATH: "POST", **control.ROUTES}  # path -> method
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -84,28 +61,28 @@ class Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         if body is None:
             return
-        if path.startswith("/_sim/") and ROUTES.get(path) == self.command:
-            if path == "/_sim/reset":
-                self.state.reset()
-            reply = self.state.log.snapshot() if path == "/_sim/requests" else {"ok": True}
-            self._json(200, reply)
-            return
-        if path == INVOKE and self.command == "POST":
-            self._invoke(body)
-            return
-        rid = None
-        if not path.startswith("/_sim/"):
-            rid = self.state.log.open(path, has_api_key=bool(self.headers.get("x-api-key", "").strip()))
-        if path in ROUTES:
-            self._reject(rid, 405, {"detail": "Method Not Allowed"}, {"Allow": ROUTES[path]})
+        if ROUTES.get(path) == self.command:
+            if path == invoke.PATH:
+                invoke.answer(self, body)
+            else:
+                control.answer(self, path, body)
+        elif path == github_api.PREFIX or path.startswith(github_api.PREFIX + "/"):
+            self._github(path)
         else:
-            self._reject(rid, 404, {"detail": "Not Found"})
+            rid = None
+            if not path.startswith("/_sim/"):
+                rid = self.state.log.open(path, has_api_key=bool(self.headers.get("x-api-key", "").strip()))
+            if path in ROUTES:
+                self.reject(rid, 405, {"detail": "Method Not Allowed"}, {"Allow": ROUTES[path]})
+            else:
+                self.reject(rid, 404, {"detail": "Not Found"})
 
     def _read_body(self) -> bytes | None:
         """The request body (Content-Length or chunked); None after answering 413 / 400."""
         try:
             if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-                parts, size = [], 0
+                parts: list[bytes] = []
+                size = 0
                 while True:
                     n = int(self.rfile.readline(100).split(b";")[0].strip() or b"0", 16)
                     if n == 0:
@@ -123,18 +100,36 @@ class Handler(BaseHTTPRequestHandler):
                     return self.rfile.read(length)
         except ValueError:
             self.close_connection = True
-            self._json(400, {"detail": "There was an error parsing the body"})
+            self.send_json(400, {"detail": "There was an error parsing the body"})
             return None
         self.close_connection = True
-        self._json(413, {"detail": "Request Entity Too Large"})
+        self.send_json(413, {"detail": "Request Entity Too Large"})
         return None
+
+    def _github(self, path: str) -> None:
+        token = github_api.token_of(self.headers.get("Authorization", ""))
+        rid = self.state.log.open(path, method=self.command, has_token=bool(token))
+        reply = github_api.respond(self.state, self.command, path, self.headers.get("Authorization", ""),
+                                   self.client_address[0])
+        if reply is github_api.TIMEOUT:
+            self.close_connection = True
+            self.state.log.update(rid, outcome="waiting")
+            try:
+                wait(self.connection, float("inf"), self.state.stop)
+            except (Disconnected, Stopped):
+                self.state.log.close(rid, "cut" if self.state.stop.is_set() else "disconnected")
+            return
+        self.state.log.close(rid, "answered", status=reply.status)
+        self.send_json(reply.status, reply.body, reply.headers, content_type=JSON + "; charset=utf-8")
 
     # -- answers -------------------------------------------------------------
 
-    def _json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
+    def send_json(self, status: int, body: Any, headers: dict[str, str] | None = None, *,
+                  content_type: str = JSON) -> None:
+        """Answer with a JSON body (bytes are sent as they are)."""
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
@@ -142,83 +137,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
 
-    def _reject(self, rid: int | None, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+    def reject(self, rid: int | None, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        """Answer an error, closing the request's record first."""
         if rid is not None:
             self.state.log.close(rid, "rejected", status=status)
-        self._json(status, body, headers)
-
-    # -- the endpoint --------------------------------------------------------
-
-    def _invoke(self, raw: bytes) -> None:
-        state = self.state
-        key = self.headers.get("x-api-key", "")
-        rid = state.log.open(INVOKE, has_api_key=bool(key.strip()), **summarize(raw))
-        if not key.strip():
-            return self._reject(rid, 401, {"detail": "Missing API key"})
-        if state.api_key is not None and key != state.api_key:
-            return self._reject(rid, 401, {"detail": "Invalid API key"})
-        req, errors = parse_body(raw)
-        if req is None:
-            return self._reject(rid, 422, {"detail": errors})
-        state.log.update(rid, branch=req.branch, haiku=req.haiku)
-
-        prompts, directives = [], {}
-        try:
-            for task in req.tasks:
-                prompt, found = split_prompt(task.prompt)
-                prompts.append(prompt)
-                directives.update(found)
-        except DirectiveError as exc:
-            return self._reject(rid, 422, {"detail": str(exc)})
-        sc = merge(state.defaults, directives)
-        state.log.update(rid, directives=directives)
-
-        if sc.wait:
-            try:
-                wait(self.connection, sc.wait, state.stop)
-            except (Disconnected, Stopped):
-                self.close_connection = True
-                return state.log.close(rid, "disconnected")
-        if sc.status is not None:
-            detail = FAILURES.get(sc.status, f"Simulated error {sc.status}")
-            return self._reject(rid, sc.status, {"detail": detail}, {"Retry-After": "7"} if sc.status == 429 else None)
-        if sc.thread == "reject" and req.thread_id and not state.threads.known(req.thread_id):
-            return self._reject(rid, 422, {"detail": f"Unknown thread_id: {req.thread_id}"})
-        if sc.nonsse:
-            state.log.close(rid, "rejected", status=200)
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(NONSSE_PAGE)))
-            self.end_headers()
-            self.wfile.write(NONSSE_PAGE)
-            return None
-        self._stream(rid, req, prompts, sc)
-        return None
-
-    def _stream(self, rid: int, req: InvokeRequest, prompts: list[str], sc: Scenario) -> None:
-        """Answer 200 and play a run; the record ends completed, cut or disconnected."""
-        state = self.state
-        turn = state.threads.open_turn(req.thread_id, prompts)
-        script = build(req, prompts, sc, turn)
-        state.threads.attach(turn, script.messages)
-
-        self.close_connection = True
-        player = Player(self.connection, Wire(sc.framing, sc.eol, sc.id, sc.multiline), bom=sc.bom,
-                        ping=sc.ping, stop=state.stop, progress=lambda n: state.log.update(rid, events_sent=n))
-        cut_at = None if sc.cut is None else max(1, script.events // 2) if sc.cut == HALF else sc.cut
-        try:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream; charset=utf-8")
-            self.send_header("Cache-Control", "no-cache")
-            self.send_header("Connection", "close")
-            self.send_header("X-Accel-Buffering", "no")
-            self.send_header("Transfer-Encoding", "chunked")
-            if sc.thread == "header":
-                self.send_header("Content-Location", f"/threads/{turn.thread_id}/runs/{script.run_id}")
-            self.end_headers()
-            state.log.update(rid, status=200, outcome="streaming")
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            outcome = player.play(script, cut_at)
-        except (Disconnected, OSError, Stopped):
-            outcome = "cut" if state.stop.is_set() else "disconnected"
-        state.log.close(rid, outcome, status=200, events_sent=player.sent)
+        self.send_json(status, body, headers)

@@ -69,10 +69,11 @@ def sj_user(session: str, tool_id: str, content: str, is_error: bool = False) ->
         "parent_tool_use_id": None, "session_id": session})
 
 
-def sj_result(session: str, result: str, turns: int, seed: int, failed: bool = False) -> str:
+def sj_result(session: str, result: str, turns: int, seed: int, duration_ms: int, failed: bool = False) -> str:
+    """The closing record; `duration_ms` is the real time the run took so far."""
     return _line({
         "type": "result", "subtype": "error_during_execution" if failed else "success",
-        "is_error": failed, "duration_ms": 20000 + seed % 40000, "duration_api_ms": 15000 + seed % 30000,
+        "is_error": failed, "duration_ms": duration_ms, "duration_api_ms": duration_ms * 4 // 5,
         "num_turns": turns, "result": result, "session_id": session,
         "total_cost_usd": round(0.05 + (seed % 900) / 10000, 4),
         "usage": {"input_tokens": 40 + seed % 50, "cache_creation_input_tokens": 3000,

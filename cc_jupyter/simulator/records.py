@@ -22,7 +22,7 @@ class RequestLog:
                 "id": rid, "path": path, "received_at": time.time(), "thread_id": None,
                 "task_names": [], "prompts": [], "branch": None, "haiku": None, "repo_url": None,
                 "has_api_key": False, "has_github_token": False, "status": None,
-                "outcome": None, "ended_at": None, "events_sent": 0, **fields,
+                "outcome": None, "ended_at": None, "events_sent": 0, "held": None, **fields,
             }
             return rid
 

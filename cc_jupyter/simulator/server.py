@@ -1,15 +1,22 @@
 """The Simulator: a loopback ThreadingHTTPServer with its shared state and lifecycle."""
 from __future__ import annotations
 
+import os
 import socket
 import sys
 import threading
 from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
-from typing import Any
+from pathlib import Path
+from typing import Any, Iterable, Sequence
 
+from .gates import Gates
+from .github_failures import GithubFailures
 from .handler import Handler
 from .records import RequestLog
+from .repo_ref import parse_repo
+from .repos import RepoStore
+from .rules import Rule, compile_rules
 from .scenario import check_all
 from .threads import ThreadStore
 
@@ -22,8 +29,12 @@ class State:
     defaults: dict[str, Any]
     verbose: bool = False
     quiet: bool = False
+    rules: tuple[Rule, ...] = ()
+    repos: RepoStore = field(default_factory=RepoStore)
     log: RequestLog = field(default_factory=RequestLog)
     threads: ThreadStore = field(default_factory=ThreadStore)
+    gates: Gates = field(default_factory=Gates)
+    github_failures: GithubFailures = field(default_factory=GithubFailures)
     stop: threading.Event = field(default_factory=threading.Event)
     _open: set[socket.socket] = field(default_factory=set)
     _changed: threading.Condition = field(default_factory=threading.Condition)
@@ -48,6 +59,8 @@ class State:
     def reset(self) -> None:
         self.log.clear()
         self.threads.clear()
+        self.github_failures.clear()
+        self.gates.reset()
 
 
 class SimServer(ThreadingHTTPServer):
@@ -66,12 +79,19 @@ class SimServer(ThreadingHTTPServer):
 
 
 class Simulator:
-    """The Cloud Coding API simulator; `defaults` are directive values applied to every request."""
+    """The Cloud Coding API simulator, with a simulated GitHub of real git repositories.
+
+    `defaults` are directive values applied to every request; `rules` are (regex, "k=v k2")
+    pairs applied to requests whose prompt matches; `git_root` holds the bare repositories
+    (a temporary directory, removed by stop(), when None).
+    """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, api_key: str | None = None, pace: float = 1.0,
-                 *, verbose: bool = False, quiet: bool = False, **defaults: Any) -> None:
+                 *, verbose: bool = False, quiet: bool = False, git_root: str | os.PathLike[str] | None = None,
+                 rules: Iterable[Sequence[str]] | None = None, **defaults: Any) -> None:
         self.host, self._port = host, port
-        self.state = State(api_key or None, check_all({"pace": pace, **defaults}), verbose, quiet)
+        self.state = State(api_key or None, check_all({"pace": pace, **defaults}), verbose, quiet,
+                           rules=compile_rules(rules), repos=RepoStore(git_root))
         self._server: SimServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -85,16 +105,22 @@ class Simulator:
         return self
 
     def stop(self) -> None:
-        """Stop serving; streams in progress end at once without their terminating chunk."""
+        """Stop serving; streams in progress end at once without their terminating chunk.
+
+        Held runs are let go, and a temporary git root is removed.
+        """
         server, self._server = self._server, None
         if server is None:
+            self.state.repos.close()
             return
         self.state.stop.set()
+        self.state.gates.reset()
         server.shutdown()
         server.server_close()
         self.state.drop_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self.state.repos.close()
 
     @property
     def port(self) -> int:
@@ -111,13 +137,40 @@ class Simulator:
         """A snapshot (copies) of the request records, oldest first."""
         return self.state.log.snapshot()
 
-    @property
-    def requests(self) -> list[dict[str, Any]]:
-        return self.request_log()
-
     def reset(self) -> None:
-        """Forget all request records and thread memory."""
+        """Forget request records, thread memory and GitHub failure modes; let every held run go.
+
+        Repositories and the tokens seen on them stay.
+        """
         self.state.reset()
+
+    # -- the simulated GitHub ------------------------------------------------------------------
+
+    @property
+    def git_root(self) -> Path:
+        """The directory of the bare repositories: `<git_root>/<owner>/<repo>.git`."""
+        return self.state.repos.root
+
+    def repo_path(self, repo_url: str) -> Path:
+        """The bare repository of `https://HOST/<owner>/<repo>` (or `owner/repo`), created if needed."""
+        ref = parse_repo(repo_url)
+        if ref is None:
+            raise ValueError(f"not a repository URL or owner/repo: {repo_url!r}")
+        return self.state.repos.ensure(ref)
+
+    def github_failure(self, repo: str, mode: str | None) -> None:
+        """Make every GitHub REST call on `repo` fail: "404", "ratelimit", "timeout", "garbage", "500"; None clears."""
+        self.state.github_failures.set(repo, mode)
+
+    # -- gates -----------------------------------------------------------------------------------
+
+    def release(self, name: str) -> None:
+        """Let runs held by `hold=NAME` continue, now and later (a latch until reset())."""
+        self.state.gates.release(name)
+
+    def wait_held(self, name: str, timeout: float = 10.0) -> None:
+        """Return once a run waits at `hold=NAME`; raise TimeoutError after `timeout` seconds."""
+        self.state.gates.wait_held(name, timeout)
 
     def __enter__(self) -> Simulator:
         return self.start()

@@ -8,7 +8,8 @@ import time
 from typing import Callable
 
 from . import flood
-from .script import Event, Flood, Pause, Script
+from .gates import Gates
+from .items import Call, Emit, Flood, Hold, Later, Pause, Raw, Script
 from .wire import BOM, LAST_CHUNK, Wire, chunk
 
 POLL = 0.1  # the longest the server goes without noticing a closed client
@@ -33,12 +34,23 @@ def wait(sock: socket.socket, seconds: float, stop: threading.Event,
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return
-        try:
-            # Anything readable after the request body is either EOF or stray bytes to drop.
-            if _readable(sock, max(0.0, min(POLL, remaining, due))) and not sock.recv(65536):
-                raise Disconnected
-        except OSError as exc:
-            raise Disconnected from exc
+        if _closed(sock, max(0.0, min(POLL, remaining, due))):
+            raise Disconnected
+
+
+def check_connected(sock: socket.socket) -> None:
+    """Raise Disconnected if the client has already closed the connection."""
+    if _closed(sock, 0):
+        raise Disconnected
+
+
+def _closed(sock: socket.socket, timeout: float) -> bool:
+    """Whether the peer closed within `timeout` seconds."""
+    try:
+        # Anything readable after the request body is either EOF or stray bytes to drop.
+        return _readable(sock, timeout) and not sock.recv(65536)
+    except OSError:
+        return True
 
 
 def _readable(sock: socket.socket, timeout: float) -> bool:
@@ -53,9 +65,12 @@ class Player:
     """Writes one script; counts events so callers can record progress and cut on time."""
 
     def __init__(self, sock: socket.socket, wire: Wire, *, bom: bool, ping: float, stop: threading.Event,
-                 progress: Callable[[int], None]) -> None:
+                 progress: Callable[[int], None], gates: Gates | None = None,
+                 held: Callable[[str | None], None] = lambda name: None,
+                 completing: Callable[[], None] = lambda: None) -> None:
         self.sock, self.wire, self.ping, self.stop = sock, wire, ping, stop
-        self.progress = progress
+        self.progress, self.gates, self.held = progress, gates or Gates(), held
+        self.completing = completing  # called before the last chunk, so the client never sees the end first
         self.sent = 0
         self._prefix = BOM if bom else b""
         self._next_ping = time.monotonic() + ping
@@ -69,14 +84,39 @@ class Player:
                 wait(self.sock, item.seconds, self.stop, self._maybe_ping)
             elif isinstance(item, Flood):
                 self._flood(item, cut_at)
+            elif isinstance(item, Hold):
+                self._hold(item.name)
+            elif isinstance(item, Call):
+                if self.stop.is_set():
+                    raise Stopped
+                check_connected(self.sock)  # a client that left gets nothing done on its behalf
+                item.action()
+            elif isinstance(item, Later):
+                self._event(item.render())
+            elif isinstance(item, Raw):
+                self._send(item.data)
+                self.sent += item.events
+                self.progress(self.sent)
             else:
                 self._event(item)
             if cut_at is not None and self.sent >= cut_at:
                 return "cut"
+        self.completing()
         self._send(LAST_CHUNK, framed=False)
         return "completed"
 
-    def _event(self, ev: Event) -> None:
+    def _hold(self, name: str) -> None:
+        """Wait at a gate until it is released, still pinging and noticing a client that leaves."""
+        self.held(name)  # recorded before wait_held() can see the run arrive
+        ticket = self.gates.arrive(name)
+        try:
+            while not self.gates.is_open(name, ticket):
+                wait(self.sock, POLL, self.stop, self._maybe_ping)
+        finally:
+            self.gates.leave(name)
+            self.held(None)
+
+    def _event(self, ev: Emit) -> None:
         data = self.wire.data_only(ev.payload) if ev.bare else self.wire.event(self.sent, ev.name, ev.payload)
         if ev.split:
             # Split inside the first multibyte character, to catch clients decoding per chunk.

@@ -158,7 +158,8 @@ def summarize(raw: bytes) -> dict[str, Any]:
         body = None
     if not isinstance(body, dict):
         body = {}
-    prompts, names = [], []
+    prompts: list[Any] = []
+    names: list[Any] = []
     if isinstance(body.get("messages"), list):
         prompts = [m.get("content") for m in body["messages"] if isinstance(m, dict)]
         names = ["main"] if prompts else []

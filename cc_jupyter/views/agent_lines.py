@@ -5,20 +5,20 @@ from __future__ import annotations
 import json
 from typing import Any, NamedTuple
 
-from ..run.messages import message_text, one_line, tool_calls
+from ..run.messages import message_role, message_text
 from ..run.state import Run
-from .lines import escape, fit_html, pre
+from ..text import clip, one_line
+from .html import escape, fit_html, pre
 from .links import linkify
-from .records import collapsed_result, tool_call_text
+from .tools import collapsed_result, tool_call_text, tool_calls
 
 MAX_TEXT_CHARS = 4000
 MAX_DETAIL_CHARS = 3000
+TASK_LABEL_CHARS = 40
 _TEXT_HTML = 6000  # HTML characters of one text item, escaping included
 _DETAIL_HTML = 4000
 
 PROMPT, TEXT, CALL, RESULT, OTHER = "prompt", "text", "call", "result", "other"
-
-_ROLE = {"user": "human", "assistant": "ai"}
 
 
 class AgentItem(NamedTuple):
@@ -26,15 +26,6 @@ class AgentItem(NamedTuple):
     text: str
     task: str | None = None
     detail: str = ""  # the (bounded) full tool result, shown folded
-
-
-def message_role(message: dict[str, Any]) -> str:
-    """``human``, ``ai``, ``tool``, ``system`` or another type, whichever dump shape arrived."""
-    kind = str(message.get("type") or _ROLE.get(str(message.get("role")), "") or "").lower()
-    for suffix in ("messagechunk", "message"):
-        if kind.endswith(suffix) and kind != suffix:
-            kind = kind[: -len(suffix)]
-    return kind
 
 
 def message_items(message: dict[str, Any], task: str | None = None) -> list[AgentItem]:
@@ -49,13 +40,10 @@ def message_items(message: dict[str, Any], task: str | None = None) -> list[Agen
             items.append(AgentItem(CALL, tool_call_text(name, argument), task))
         return items
     if role == "tool":
-        name = str(message.get("name") or "")
-        summary = collapsed_result(text, message.get("status") == "error")
-        if name:
-            summary = summary.replace("◀ ", f"◀ {name} ", 1)
+        summary = collapsed_result(text, message.get("status") == "error", str(message.get("name") or ""))
         return [AgentItem(RESULT, summary, task, _clip(text, MAX_DETAIL_CHARS))]
     if text.strip():
-        return [AgentItem(OTHER, f"· {role or 'message'}: {one_line(text)}", task)]
+        return [AgentItem(OTHER, f"· {one_line(role or 'message', 40)}: {one_line(text)}", task)]
     return []
 
 
@@ -63,8 +51,8 @@ def other_event_items(run: Run, limit: int = 10) -> list[AgentItem]:
     """Events the protocol does not describe, shown raw (newest ``limit``)."""
     items = []
     for event in run.other_events[-limit:]:
-        raw = event.data if isinstance(event.data, str) else json.dumps(event.data, default=str)
-        items.append(AgentItem(OTHER, f"‹{event.type}› {one_line(raw, 300)}"))
+        raw = event.data if isinstance(event.data, str) else json.dumps(event.data, default=str)[:4000]
+        items.append(AgentItem(OTHER, f"‹{one_line(event.type, 40)}› {one_line(raw, 300)}"))
     return items
 
 
@@ -74,7 +62,7 @@ def _clip(text: str, limit: int = MAX_TEXT_CHARS) -> str:
 
 def item_html(item: AgentItem, labelled: bool = False) -> str:
     label = (
-        f'<span style="color:#6e7781;font-family:monospace">[{escape(item.task)}]</span> '
+        f'<span style="color:#6e7781;font-family:monospace">[{escape(clip(item.task, TASK_LABEL_CHARS))}]</span> '
         if labelled and item.task
         else ""
     )
@@ -95,8 +83,13 @@ def item_html(item: AgentItem, labelled: bool = False) -> str:
 
 
 def item_text(item: AgentItem, labelled: bool = False) -> str:
-    prefix = f"[{item.task}] " if labelled and item.task else ""
+    prefix = f"[{clip(item.task, TASK_LABEL_CHARS)}] " if labelled and item.task else ""
     return prefix + ("You: " + item.text if item.kind == PROMPT else item.text)
+
+
+def labelled(run: Run) -> bool:
+    """Whether items say which task they belong to (parallel runs)."""
+    return run.info.parallel or len(run.tasks) > 1
 
 
 class AgentFeed:
@@ -109,10 +102,6 @@ class AgentFeed:
         self._task_of: dict[int, tuple[dict[str, Any], str]] = {}  # holds the message: ids stay unique
         self._seen: dict[str, int] = {}
         self._window: tuple[int, ...] = ()
-
-    @property
-    def labelled(self) -> bool:
-        return self.run.info.parallel or len(self.run.tasks) > 1
 
     def window(self) -> list[dict[str, Any]]:
         messages = self.run.messages
@@ -127,8 +116,8 @@ class AgentFeed:
         """The newest messages that fit in ``budget`` characters, oldest first."""
         window = self.window()
         self._window = tuple(map(id, window)) + (len(self.run.other_events),)
-        labelled = self.labelled
-        if labelled:
+        with_task = labelled(self.run)
+        if with_task:
             self._index_tasks(window)
         cache: dict[int, tuple[dict[str, Any], str]] = {}
         parts: list[str] = []
@@ -136,8 +125,8 @@ class AgentFeed:
         for message in reversed(window):
             hit = self._cache.get(id(message))
             if hit is None or hit[0] is not message:
-                task = self._task_of.get(id(message), (None, None))[1] if labelled else None
-                hit = (message, "".join(item_html(i, labelled) for i in message_items(message, task)))
+                task = self._task_of.get(id(message), (None, None))[1] if with_task else None
+                hit = (message, "".join(item_html(i, with_task) for i in message_items(message, task)))
             cache[id(message)] = hit
             used += len(hit[1])
             if used > budget and parts:
@@ -169,11 +158,11 @@ class AgentFeed:
 
 def agent_text(run: Run, max_messages: int = 40) -> list[str]:
     """The newest messages as plain lines (for text views and transcripts)."""
-    labelled = run.info.parallel or len(run.tasks) > 1
-    names = {id(m): name for name, t in list(run.tasks.items()) for m in t.messages[:]} if labelled else {}
+    with_task = labelled(run)
+    names = {id(m): name for name, t in list(run.tasks.items()) for m in t.messages[:]} if with_task else {}
     lines: list[str] = []
     for message in run.messages[-max_messages:]:
         for item in message_items(message, names.get(id(message))):
-            lines.append(item_text(item, labelled))
+            lines.append(item_text(item, with_task))
     lines.extend(item_text(item) for item in other_event_items(run))
     return lines

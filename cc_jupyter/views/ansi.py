@@ -1,19 +1,13 @@
-"""ANSI terminal output to HTML or plain text: SGR colours kept, every other escape dropped."""
+"""ANSI terminal output to HTML: SGR colours kept, every other escape dropped.
+
+The escape grammar is :data:`cc_jupyter.text.ESCAPE`, the one the masker reads.
+"""
 
 from __future__ import annotations
 
 import html
-import re
 
-# One token per escape sequence or stray control character (tab and newline are text).
-_TOKEN = re.compile(
-    r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\|$)"  # OSC (titles, hyperlinks), BEL- or ST-terminated
-    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\|$)"  # DCS, SOS, PM, APC strings
-    r"|\x1b\[([0-?]*)[ -/]*([@-~]|$)"  # CSI: SGR when the final byte is "m"; cut ones at the end
-    r"|\x1b[ -/]*[0-~]?"  # two-byte escapes, charset designations, a lone ESC
-    r"|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f]"  # other C0/C1 controls
-)
-_NEEDS_WORK = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from ..text import ESCAPE, NEEDS_CLEANING, collapse_cr, strip_escapes
 
 # Jupyter's own ANSI palette (nbconvert / JupyterLab): readable on light and dark themes.
 _PALETTE = (
@@ -23,41 +17,24 @@ _PALETTE = (
 _CUBE = (0, 95, 135, 175, 215, 255)
 
 
-def collapse_cr(text: str) -> str:
-    """Per line, keep what a terminal would show after carriage returns (progress bars)."""
-    if "\r" not in text:
-        return text
-    return "\n".join(_last_after_cr(line) for line in text.split("\n"))
-
-
-def _last_after_cr(line: str) -> str:
-    line = line.rstrip("\r")  # CRLF endings are not overwrites
-    return line[line.rfind("\r") + 1 :]
-
-
-def strip_ansi(text: str) -> str:
-    """``text`` without escape sequences or control characters (tabs and newlines kept)."""
-    if not _NEEDS_WORK.search(text):
-        return text
-    return _TOKEN.sub("", collapse_cr(text))
-
-
 def ansi_to_html(text: str) -> str:
-    """HTML-escaped ``text`` with SGR colours/bold/italic/underline as inline-styled spans."""
-    if not _NEEDS_WORK.search(text):
+    """HTML-escaped ``text`` with SGR colours/bold/italic/underline as inline-styled spans.
+
+    Its visible text is exactly ``strip_escapes(text)``."""
+    if not NEEDS_CLEANING.search(text):
         return html.escape(text, quote=False)
     text = collapse_cr(text)
     out: list[str] = []
     style = _Style()
     pos = 0
-    for match in _TOKEN.finditer(text):
+    for match in ESCAPE.finditer(text):
         if match.start() > pos:
-            out.append(style.wrap(html.escape(text[pos : match.start()], quote=False)))
+            out.append(style.wrap(html.escape(strip_escapes(text[pos : match.start()]), quote=False)))
         pos = match.end()
         if match.group(2) == "m" and match.group(0)[2:3] not in "<=>?":
             style.apply(match.group(1))
     if pos < len(text):
-        out.append(style.wrap(html.escape(text[pos:], quote=False)))
+        out.append(style.wrap(html.escape(strip_escapes(text[pos:]), quote=False)))
     return "".join(out)
 
 
@@ -76,10 +53,10 @@ class _Style:
         self.css = ""
 
     def wrap(self, escaped: str) -> str:
-        return f'<span style="{self.css}">{escaped}</span>' if self.css else escaped
+        return f'<span style="{self.css}">{escaped}</span>' if self.css and escaped else escaped
 
     def apply(self, params: str) -> None:
-        codes = [int(p) if p.isdigit() else 0 for p in params.replace(":", ";").split(";")]
+        codes = [int(p) if p.isdigit() and len(p) < 6 else 0 for p in params.replace(":", ";").split(";")]
         i = 0
         while i < len(codes):
             code = codes[i]

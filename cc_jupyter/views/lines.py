@@ -1,12 +1,16 @@
-"""Display lines: what one line of a task's output means, and how it is drawn."""
+"""Display lines: what one line of a task's output means, and how it is drawn.
+
+A display line's text is masked when it is made (after any JSON decoding or joining), so
+drawing it — removing escapes, clipping, escaping HTML — can never reveal a secret.
+"""
 
 from __future__ import annotations
 
-import html
 from functools import lru_cache
-from typing import Callable, Iterable, NamedTuple
+from typing import Iterable, NamedTuple
 
-from .ansi import ansi_to_html, strip_ansi
+from ..text import clip, strip_escapes
+from .ansi import ansi_to_html
 
 OUTPUT = "output"  # a plain stdout line (may hold ANSI colours)
 NARRATION = "narration"  # the agent's own words
@@ -33,28 +37,16 @@ _STYLES = {
     PARTIAL: "opacity:0.8",
 }
 
-PRE_STYLE = (
-    "margin:0;padding:4px 6px;white-space:pre-wrap;word-break:break-word;"
-    "font-family:SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;line-height:1.35"
-)
-
 
 class DisplayLine(NamedTuple):
     kind: str
-    text: str
+    text: str  # masked
     count: int = 1  # how many stdout lines this stands for (more than 1 for SKIP)
 
 
-def clip(text: str, limit: int = MAX_LINE_CHARS) -> str:
-    """``text`` cut to ``limit`` characters, saying how much was cut."""
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}… ({len(text) - limit:,} more characters)"
-
-
-def line_text(line: DisplayLine) -> str:
-    """The plain-text form of a line (ANSI removed)."""
-    return strip_ansi(line.text)
+def line_text(line: DisplayLine, limit: int = MAX_LINE_CHARS) -> str:
+    """The plain-text form of a line: escapes removed, clipped."""
+    return clip(strip_escapes(line.text), limit)
 
 
 @lru_cache(maxsize=4096)  # a live tab redraws the same ≤200 lines at every refresh
@@ -81,25 +73,3 @@ def lines_html(lines: Iterable[DisplayLine], budget: int, limit: int = 1000) -> 
         parts.append(part)
     parts.reverse()
     return "\n".join(parts), len(parts)
-
-
-def fit_html(text: str, render: Callable[[str], str], budget: int, note: str = "…") -> str:
-    """``render(text)``, with ``text`` cut until the HTML fits in ``budget`` characters.
-
-    Escaping can make HTML several times longer than its text, so the cut is measured on the HTML.
-    """
-    html = render(text)
-    keep = len(text)
-    while len(html) > budget and keep > 0:
-        keep = keep * budget // len(html) * 9 // 10
-        html = render(text[:keep] + note)
-    return html
-
-
-def pre(body: str, style: str = "") -> str:
-    return f'<pre style="{PRE_STYLE};{style}">{body}</pre>' if style else f'<pre style="{PRE_STYLE}">{body}</pre>'
-
-
-def escape(text: object) -> str:
-    """HTML-escape any remote value (quotes too, so it is safe inside attributes)."""
-    return html.escape(str(text), quote=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from .lines import escape
+from .html import escape
 
-_URL = re.compile(r"https?://[^\s<>\"'`]+")
-_WORK = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+/(commit/([0-9a-fA-F]{7,40})|pull/(\d+))\b")
+_URL = re.compile(r"https?://[^\s<>\"'`]{1,2000}")
+_WORK = re.compile(r"https://github\.com/[\w.-]{1,100}/[\w.-]{1,100}/(commit/([0-9a-fA-F]{7,40})|pull/(\d{1,9}))\b")
 _TRAILING = ".,;:!?]}*_'\""
 
 
@@ -39,11 +39,13 @@ def linkify(text: str) -> str:
     return "".join(out)
 
 
-def work_links(text: str) -> list[tuple[str, str]]:
+def work_links(text: str, limit: int = 20) -> list[tuple[str, str]]:
     """(label, url) for each GitHub commit or pull request URL in ``text``, in order, once each."""
     found: dict[str, str] = {}
     for match in _WORK.finditer(text):
         url = match.group(0)
         label = f"commit {match.group(2)[:7]}" if match.group(2) else f"PR #{match.group(3)}"
         found.setdefault(url, label)
+        if len(found) >= limit:
+            break
     return [(label, url) for url, label in found.items()]

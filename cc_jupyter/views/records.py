@@ -5,17 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..run.messages import content_text, main_argument, one_line
-from .lines import (
-    FAILURE,
-    NARRATION,
-    SESSION,
-    SUCCESS,
-    TOOL,
-    TOOL_RESULT,
-    DisplayLine,
-    clip,
-)
+from ..run.messages import content_text
+from ..text import clip, one_line
+from .lines import FAILURE, MAX_LINE_CHARS, NARRATION, SESSION, SUCCESS, TOOL, TOOL_RESULT, DisplayLine
+from .tools import collapsed_result, main_argument, tool_call_text
 
 RECORD_TYPES = frozenset({"system", "assistant", "user", "result"})
 
@@ -27,7 +20,7 @@ def parse_record(line: str) -> dict[str, Any] | None:
         return None
     try:
         record = json.loads(stripped)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if type(record) is dict and record.get("type") in RECORD_TYPES:
         return record
@@ -35,7 +28,9 @@ def parse_record(line: str) -> dict[str, Any] | None:
 
 
 def describe(record: dict[str, Any]) -> list[DisplayLine]:
-    """What a record means, as display lines (possibly none, e.g. an empty message)."""
+    """What a record means, as display lines (possibly none, e.g. an empty message).
+
+    The texts come from decoded JSON: the caller masks them."""
     kind = record.get("type")
     if kind == "system":
         return [_system(record)]
@@ -57,27 +52,27 @@ def _system(record: dict[str, Any]) -> DisplayLine:
     if subtype == "init":
         parts = ["session started"]
         if record.get("model"):
-            parts.append(f"model {record['model']}")
+            parts.append(f"model {one_line(str(record['model']), 80)}")
         tools = record.get("tools")
         if isinstance(tools, list):
             parts.append(f"{len(tools)} tools")
-        return DisplayLine(SESSION, "· " + " · ".join(str(p) for p in parts))
+        return DisplayLine(SESSION, "· " + " · ".join(parts))
     return DisplayLine(SESSION, f"· system: {one_line(str(subtype or 'note'))}")
 
 
 def _result(record: dict[str, Any]) -> DisplayLine:
     facts = []
     ms = record.get("duration_ms")
-    if isinstance(ms, (int, float)):
+    if isinstance(ms, (int, float)) and 0 <= ms < 1e12:
         facts.append(f"{ms / 1000:.1f} s")
     turns = record.get("num_turns")
     if isinstance(turns, int):
-        facts.append(f"{turns} turn" + ("" if turns == 1 else "s"))
+        facts.append(f"{turns:,} turn" + ("" if turns == 1 else "s"))
     cost = record.get("total_cost_usd")
-    if isinstance(cost, (int, float)):
+    if isinstance(cost, (int, float)) and 0 <= cost < 1e9:
         facts.append(f"${cost:.4f}")
     if record.get("is_error") or str(record.get("subtype", "")).startswith("error"):
-        text = f"✖ {record.get('subtype') or 'error'}"
+        text = f"✖ {one_line(str(record.get('subtype') or 'error'), 60)}"
         if facts:
             text += " after " + " · ".join(facts)
         detail = record.get("result")
@@ -87,11 +82,6 @@ def _result(record: dict[str, Any]) -> DisplayLine:
     return DisplayLine(SUCCESS, "✔ finished" + (" in " + " · ".join(facts) if facts else ""))
 
 
-def tool_call_text(name: str, argument: str) -> str:
-    """One tool call on one line: ``▶ Bash: git status``."""
-    return f"▶ {name}: {argument}" if argument else f"▶ {name}"
-
-
 def _assistant(content: list[Any]) -> list[DisplayLine]:
     lines: list[DisplayLine] = []
     for block in content:
@@ -99,11 +89,9 @@ def _assistant(content: list[Any]) -> list[DisplayLine]:
             continue
         if block.get("type") == "text":
             text = str(block.get("text") or "")
-            lines.extend(DisplayLine(NARRATION, clip(t)) for t in text.splitlines() if t.strip())
+            lines.extend(DisplayLine(NARRATION, clip(t, MAX_LINE_CHARS)) for t in text.splitlines()[:200] if t.strip())
         elif block.get("type") == "tool_use":
-            argument = main_argument(block.get("input"))
-            name = str(block.get("name") or "tool")
-            lines.append(DisplayLine(TOOL, tool_call_text(name, argument)))
+            lines.append(DisplayLine(TOOL, tool_call_text(block.get("name"), main_argument(block.get("input")))))
     return lines
 
 
@@ -117,15 +105,3 @@ def _user(content: list[Any]) -> list[DisplayLine]:
         elif block.get("type") == "text" and str(block.get("text") or "").strip():
             lines.append(DisplayLine(SESSION, "· user: " + one_line(str(block["text"]))))
     return lines
-
-
-def collapsed_result(text: str, is_error: Any = False) -> str:
-    """``◀ result: first line… (N lines)``."""
-    label = "error" if is_error else "result"
-    stripped = text.strip("\n")
-    if not stripped.strip():
-        return f"◀ {label}: (empty)"
-    count = stripped.count("\n") + 1
-    first = one_line(next(line for line in stripped.splitlines() if line.strip()), 120)
-    more = "…" if count > 1 and not first.endswith("…") else ""
-    return f"◀ {label}: {first}{more} ({count:,} line{'s' if count != 1 else ''})"

@@ -1,8 +1,7 @@
-"""A task's stdout chunks as display lines: read incrementally, keep a bounded tail.
+"""A task's stdout as display lines: read incrementally, keep a bounded tail.
 
-Chunks are appended by the I/O thread; a reader only takes ``chunks[consumed:len]`` snapshots.
-A chunk may hold several lines or part of one; lines split across chunks are joined (and
-masked again, since masking ran per chunk).
+Readers only see the masked text of :class:`~cc_jupyter.run.output.TaskOutput`; lines made from
+decoded stream-json records are masked again, and so is the unfinished line joined from pieces.
 """
 
 from __future__ import annotations
@@ -10,33 +9,36 @@ from __future__ import annotations
 from collections import deque
 from typing import Callable
 
-from ..run.state import TaskState
-from .lines import MAX_LINE_CHARS, OUTPUT, PARTIAL, SKIP, DisplayLine, clip
+from ..run.task import TaskState
+from ..text import clip
+from .lines import MAX_LINE_CHARS, OUTPUT, PARTIAL, SKIP, DisplayLine
 from .records import describe, parse_record
 
 Mask = Callable[[str], str]
+READ_LIMIT = 1 << 20  # characters one poll reads at most: older ones are counted, not parsed
 
 
-def parse_line(line: str) -> list[DisplayLine]:
+def display_lines(line: str, mask: Mask) -> list[DisplayLine]:
     """One complete stdout line as display lines: a stream-json record's meaning, or the text."""
     if "{" in line[:8]:
         record = parse_record(line)
         if record is not None:
-            return describe(record)
-    return [DisplayLine(OUTPUT, clip(line.rstrip("\r") if line.endswith("\r") else line))]
+            return [DisplayLine(d.kind, mask(d.text), d.count) for d in describe(record)]
+    return [DisplayLine(OUTPUT, clip(line[:-1] if line.endswith("\r") else line, MAX_LINE_CHARS))]
 
 
 def skip_line(count: int, task_name: str) -> DisplayLine:
     return DisplayLine(
-        SKIP, f"… {count:,} more lines (full output on the Run: run.tasks[{task_name!r}].stdout) …", count
+        SKIP, f"… {count:,} more lines (full output on the Run: run.tasks[{clip(task_name, 60)!r}].stdout) …", count
     )
 
 
 class StdoutReader:
     """Incremental display lines of one task: a bounded ``tail`` plus counters.
 
-    ``poll()`` does work proportional to the new data only, and at most about ``2 * maxlen``
-    lines are parsed per call: older lines of a large backlog are counted and marked skipped.
+    ``poll()`` does work proportional to the new data only (at most :data:`READ_LIMIT`
+    characters), and at most about ``2 * maxlen`` lines are parsed per call: older lines of a
+    large backlog are counted and marked skipped.
     """
 
     def __init__(self, task: TaskState, maxlen: int = 200, mask: Mask | None = None) -> None:
@@ -45,101 +47,107 @@ class StdoutReader:
         self.total = 0  # display lines so far, skipped ones included
         self.skipped = 0  # stdout lines counted but not parsed
         self._budget = 2 * max(maxlen, 1)
-        self._mask = mask or (lambda text: text)
-        self._consumed = 0
-        self._partial: list[str] = []
-        self._partial_len = 0
+        self._mask: Mask = mask or (lambda text: text)
+        self._offset = 0  # committed characters consumed
+        self._newlines = 0  # newlines consumed
+        self._line: list[str] = []  # the start of the current line (at most MAX_LINE_CHARS kept)
+        self._line_size = 0
         self._new: list[DisplayLine] = []
         self._seen_unfinished = ""
 
     @property
     def partial(self) -> DisplayLine | None:
         """The line still being written (e.g. a progress bar), if any."""
-        text = "".join(self._partial) + self.task.pending  # the Run holds back unfinished lines
+        start = "".join(self._line)
+        text = start if self._line_size >= MAX_LINE_CHARS else start + self.task.output.unfinished()
         if not text:
             return None
-        return DisplayLine(PARTIAL, clip(self._mask(text)), 0)
+        return DisplayLine(PARTIAL, clip(self._mask(text), MAX_LINE_CHARS), 0)
 
     @property
-    def pending(self) -> bool:
+    def stale(self) -> bool:
         """Whether output arrived since the last poll."""
-        return len(self.task.chunks) != self._consumed or self.task.pending != self._seen_unfinished
+        return self.task.output.length != self._offset or self.task.output.unfinished() != self._seen_unfinished
 
     def poll(self) -> list[DisplayLine]:
-        """Read the chunks that arrived since the last call; returns the new display lines."""
+        """Read what was committed since the last call; returns the new display lines."""
         self._new = []
-        self._seen_unfinished = self.task.pending
-        end = len(self.task.chunks)
-        if end == self._consumed:
+        output = self.task.output
+        self._seen_unfinished = output.unfinished()
+        length, newlines = output.stats()
+        if length == self._offset:
             return self._new
-        chunks = self.task.chunks[self._consumed : end]
-        self._consumed = end
-        if len(chunks) > self._budget:
-            self._skip_text("".join(chunks[: -self._budget]))
-            chunks = chunks[-self._budget :]
-        for chunk in chunks:
-            self._feed(chunk)
+        arrived = newlines - self._newlines
+        if length - self._offset <= READ_LIMIT:
+            self._feed(output.read(self._offset, length))
+        else:
+            self._catch_up(output.read(length - READ_LIMIT, length), arrived)
+        self._offset, self._newlines = length, newlines
         return self._new
 
     def flush(self) -> list[DisplayLine]:
         """Poll, then end the unfinished last line (when the stream is over)."""
         new = self.poll()
-        if self._partial:
+        if self._line:
             self._complete("")
         return new
 
     # ----- internals -----
-    def _feed(self, chunk: str) -> None:
-        if "\n" not in chunk:
-            self._partial.append(chunk)
-            self._partial_len += len(chunk)
-            if self._partial_len > MAX_LINE_CHARS:  # bounded work for endless lines
-                self._complete("")
+    def _catch_up(self, recent: str, arrived: int) -> None:
+        """Far behind: only the last lines of ``recent`` are read; the lines before are counted."""
+        if arrived <= recent.count("\n"):  # one long line still going on: it is already shown clipped
+            self._feed(recent)
             return
-        pieces = chunk.split("\n")
-        if self._partial:
-            self._complete(pieces[0])
-        else:
-            self._add(pieces[0])
+        self._line.clear()
+        self._line_size = 0
+        first = recent.find("\n")  # before it: the end of a line that began in what was skipped
+        start = len(recent)
+        for _ in range(self._budget + 1):
+            start = recent.rfind("\n", 0, start)
+            if start <= first:
+                start = first
+                break
+        self._skipped(arrived - recent.count("\n", start + 1))
+        self._feed(recent[start + 1 :])
+
+    def _feed(self, text: str) -> None:
+        if "\n" not in text:
+            self._extend_line(text)
+            return
+        pieces = text.split("\n")
+        self._complete(pieces[0])
         middle = len(pieces) - 2
         if middle > self._budget:
             self._skipped(middle - self._budget)
             del pieces[1 : 1 + middle - self._budget]
-        for i in range(1, len(pieces) - 1):
-            self._add(pieces[i])
-        if pieces[-1]:
-            self._partial.append(pieces[-1])
-            self._partial_len = len(pieces[-1])
+        for piece in pieces[1:-1]:
+            self._add(piece)
+        self._extend_line(pieces[-1])
+
+    def _extend_line(self, text: str) -> None:
+        if text and self._line_size < MAX_LINE_CHARS:
+            self._line.append(text[: MAX_LINE_CHARS - self._line_size + 1])
+        self._line_size += len(text)
 
     def _complete(self, rest: str) -> None:
-        self._partial.append(rest)
-        line = self._mask("".join(self._partial))
-        self._partial.clear()
-        self._partial_len = 0
-        self._add(line)
+        self._extend_line(rest)
+        line = "".join(self._line)
+        clipped = self._line_size > len(line)
+        self._line.clear()
+        self._line_size = 0
+        if clipped:  # the line was longer than any display line: its start, marked clipped
+            self._append(DisplayLine(OUTPUT, clip(self._mask(line), MAX_LINE_CHARS) + " …"))
+        else:
+            self._add(self._mask(line) if line else line)
 
     def _add(self, line: str) -> None:
-        for display in parse_line(line):
+        for display in display_lines(line, self._mask):
             self._append(display)
 
     def _append(self, display: DisplayLine) -> None:
         self.tail.append(display)
         self._new.append(display)
         self.total += display.count
-
-    def _skip_text(self, text: str) -> None:
-        """Count the complete lines in ``text`` without parsing them; keep its last partial."""
-        newline = text.rfind("\n")
-        if newline < 0:
-            self._partial.append(text)
-            self._partial_len += len(text)
-            return
-        self._partial.clear()
-        self._partial_len = 0
-        self._skipped(text.count("\n"))
-        if newline + 1 < len(text):
-            self._partial.append(text[newline + 1 :])
-            self._partial_len = len(text) - newline - 1
 
     def _skipped(self, count: int) -> None:
         self.skipped += count
@@ -151,37 +159,27 @@ class StdoutReader:
             self._append(skip_line(count, self.task.name))
 
 
-def line_count(task: TaskState) -> int:
-    """Complete stdout lines of ``task`` (plus one for an unfinished last line)."""
-    chunks = task.chunks
-    last = chunks[-1] if chunks else ""
-    return task.newlines + (1 if last and not last.endswith("\n") else 0)
-
-
 def task_tail(task: TaskState, n: int = 40, mask: Mask | None = None) -> list[DisplayLine]:
-    """The last ``n`` display lines of a whole task (work bounded by ``n``, not the output)."""
-    chunks = task.chunks[:]
-    picked: list[str] = []
-    newlines = chars = 0
-    for chunk in reversed(chunks):
-        picked.append(chunk)
-        newlines += chunk.count("\n")
-        chars += len(chunk)
-        if newlines > 2 * n + 1 or chars > 4 * n * MAX_LINE_CHARS:
-            break
-    text = "".join(reversed(picked))
-    if mask is not None:
-        text = mask(text)  # lines may span chunks, which were masked one by one
+    """The last ``n`` display lines of a whole task, its unfinished line included (work bounded
+    by ``n``, not by the size of the output)."""
+    mask = mask or (lambda text: text)
+    output = task.output
+    length = output.length
+    want = 4 * n * MAX_LINE_CHARS
+    text = output.read(max(0, length - want), length)
     raw = text.split("\n")
-    if len(picked) < len(chunks):
+    if length > want:
         raw = raw[1:]  # the first piece may be the end of an older line
-    if raw and raw[-1] == "":
-        raw.pop()
+    last = raw.pop() if raw else ""
+    unfinished = last + output.unfinished()
     groups: list[list[DisplayLine]] = []
     found = 0
+    if unfinished:
+        groups.append([DisplayLine(OUTPUT, clip(mask(unfinished), MAX_LINE_CHARS))])
+        found = 1
     for line in reversed(raw):
-        groups.append(parse_line(line))
-        found += len(groups[-1])
         if found >= n:
             break
+        groups.append(display_lines(line, mask))
+        found += len(groups[-1])
     return [display for group in reversed(groups) for display in group][-n:]

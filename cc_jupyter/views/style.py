@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .lines import escape
+from ..text import clip
+from .html import escape
 
 STATUS_COLOURS = {
     "pending": "#6e7781",
@@ -20,6 +21,7 @@ STATUS_MARKS = {
     "cancelled": "■",
     "disconnected": "⚠",
 }
+REPO_CHARS = 80
 
 
 def mark(status: str) -> str:
@@ -35,9 +37,9 @@ def chip(status: str) -> str:
     )
 
 
-def badge(text: str) -> str:
+def badge(text: str, colour: str = "#9a6700") -> str:
     return (
-        '<span style="border:1px solid #bf8700;color:#9a6700;border-radius:9px;padding:0 7px;'
+        f'<span style="border:1px solid {colour};color:{colour};border-radius:9px;padding:0 7px;'
         f'font-size:11px;white-space:nowrap">{escape(text)}</span>'
     )
 
@@ -57,14 +59,13 @@ def format_duration(seconds: float | None, precise: bool = True) -> str:
 
 
 def repo_label(repo: str, branch: str) -> str:
-    """``owner/repo@branch`` for GitHub URLs, the URL itself otherwise."""
+    """``owner/repo@branch`` for GitHub URLs, the URL itself otherwise (clipped)."""
     name = repo.rstrip("/")
     for prefix in ("https://github.com/", "http://github.com/"):
         if name.startswith(prefix):
             name = name[len(prefix) :]
-    if name.endswith(".git"):
-        name = name[:-4]
-    return f"{name}@{branch}"
+    name = name.removesuffix(".git")
+    return clip(f"{name}@{branch}", REPO_CHARS)
 
 
 def repo_html(repo: str, branch: str) -> str:

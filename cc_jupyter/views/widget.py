@@ -2,7 +2,8 @@
 
 Bytes matter (jupyter_server drops IOPub above 1000 msgs/s and 1 MB/s): a widget's ``value``
 is assigned only when its HTML changed; the selected tab follows every refresh, the others at
-most once a second; each tab's HTML is capped in size.
+most once a second; each tab's HTML is capped in size; at most :data:`MAX_TABS` task tabs (the
+other tasks are listed in one more tab).
 """
 
 from __future__ import annotations
@@ -11,14 +12,21 @@ import threading
 import time
 from typing import Any, Callable
 
-from ..run.state import Run, TaskState
+from ..run.state import Run
+from ..run.task import TaskState
+from ..text import clip, strip_escapes
 from .agent_lines import AgentFeed
-from .lines import escape, lines_html, pre
+from .header import header_html
+from .html import escape, pre
+from .lines import lines_html
 from .stdout_lines import StdoutReader
 from .style import mark
-from .transcript import error_html, header_parts, outcome_html
+from .transcript import error_html, outcome_html
 
 MAX_LINES = 200
+MAX_TABS = 24  # task tabs; more tasks are listed in one extra tab
+TITLE_CHARS = 30
+MORE_ROWS = 200
 PANE_BUDGET = 32_000  # characters of HTML per tab update
 SLOW_INTERVAL = 1.0  # seconds between updates of what is not in view (and of the clock)
 _BOX = (
@@ -39,7 +47,7 @@ class _TaskPane:
         self._status = task.status
 
     def update(self, final: bool = False) -> None:
-        if not final and not self.reader.pending and self.task.status == self._status:
+        if not final and not self.reader.stale and self.task.status == self._status:
             return
         if final:
             self.reader.flush()
@@ -62,6 +70,30 @@ class _TaskPane:
         if reader.total > shown:
             counter += f" · showing last {shown:,}"
         return f'<div style="{_SMALL}">{counter}</div><div style="{_BOX}">{pre(body, "flex:none")}</div>'
+
+
+class _MorePane:
+    """The tab listing the tasks beyond :data:`MAX_TABS`: status, name, lines."""
+
+    def __init__(self, make_html: Callable[[str], Any], run: Run) -> None:
+        self.run = run
+        self.widget = make_html("")
+        self._sent = ""
+
+    def update(self) -> None:
+        html = self._render()
+        if html != self._sent:
+            self._sent = self.widget.value = html
+
+    def _render(self) -> str:
+        rest = list(self.run.tasks.values())[MAX_TABS:]
+        rows = "".join(
+            f"<tr><td>{mark(t.status)} {escape(t.status)}</td><td>{escape(clip(strip_escapes(t.name), 80))}</td>"
+            f"<td style=\"text-align:right\">{t.output.line_count:,} lines</td></tr>"
+            for t in rest[:MORE_ROWS]
+        )
+        more = f'<div style="{_SMALL}">… {len(rest) - MORE_ROWS:,} more (run.tasks)</div>' if len(rest) > MORE_ROWS else ""
+        return f'<div style="{_BOX};padding:4px 8px;font-size:12px"><table style="flex:none">{rows}</table>{more}</div>'
 
 
 class _AgentPane:
@@ -103,11 +135,11 @@ class LiveView:
     button's callback only calls ``on_stop()`` and relabels itself.
     """
 
-    def __init__(self, run: Run, *, on_stop: Callable[[], None], simulated: bool = False, max_lines: int = MAX_LINES) -> None:
+    def __init__(self, run: Run, *, on_stop: Callable[[], None], source: str = "", max_lines: int = MAX_LINES) -> None:
         import ipywidgets as widgets
 
         self.run = run
-        self.simulated = simulated
+        self.source = source
         self.max_lines = max_lines
         self._on_stop = on_stop
         self._lock = threading.Lock()
@@ -115,6 +147,7 @@ class LiveView:
         self._selected_index: int | None = None  # kept by the observer; read by refresh
         self._last_slow = 0.0
         self._panes: dict[str, _TaskPane] = {}
+        self._more_shown = False
         self._header = widgets.HTML(layout=widgets.Layout(flex="1 1 auto"))
         self._stop = widgets.Button(
             description="Stop", icon="stop", button_style="danger", tooltip="Stop the run (keeps what arrived)",
@@ -127,6 +160,7 @@ class LiveView:
         shared = {"layout": self._footer.layout, "style": self._footer.style}
         self._make_html: Callable[[str], Any] = lambda value: widgets.HTML(value=value, **shared)
         self._agent = _AgentPane(self._make_html, run)
+        self._more: _MorePane | None = None
         self._tab = widgets.Tab()
         self._tab.observe(self._selected, names="selected_index")
         answer_while_busy(self._tab)  # the observer only sets a flag
@@ -159,6 +193,8 @@ class LiveView:
             for pane in list(self._panes.values()):
                 pane.update(final=True)
             self._agent.update()
+            if self._more is not None:
+                self._more.update()
             self._set(self._tab, "titles", self._titles())
             self._set(self._header, "value", self._header_html())
             self._set(self._footer, "value", outcome_html(self.run))
@@ -172,6 +208,8 @@ class LiveView:
         papermill) then keep a few bytes per model, not the last tails.
         """
         html = [pane.widget for pane in self._panes.values()] + [self._agent.widget, self._header, self._footer]
+        if self._more is not None:
+            html.append(self._more.widget)
         for widget in html:
             widget.value = ""
         for widget in (*html, self._stop, self._tab, *self.widget.children, self.widget):
@@ -189,6 +227,8 @@ class LiveView:
                 self._panes[name].update()
         if everything or selected == len(names):
             self._agent.update()
+        if self._more is not None and (everything or selected == len(names) + 1):
+            self._more.update()
         self._set(self._tab, "titles", self._titles())
         self._set(self._header, "value", self._header_html())  # the clock moves once a second
         if everything:
@@ -198,26 +238,36 @@ class LiveView:
 
     def _sync_tabs(self) -> None:
         tasks = self.run.tasks
-        if len(tasks) == len(self._panes):  # tasks are only ever added
+        wanted = min(len(tasks), MAX_TABS)
+        overflow = len(tasks) > MAX_TABS
+        if wanted == len(self._panes) and overflow == (self._more is not None):  # tasks are only ever added
             return
-        for name, task in list(tasks.items()):
+        for name, task in list(tasks.items())[:MAX_TABS]:
             if name not in self._panes:
                 self._panes[name] = _TaskPane(self._make_html, task, self.max_lines, self.run.masker.text)
+        if overflow and self._more is None:
+            self._more = _MorePane(self._make_html, self.run)
         selected = self._selected_index
-        on_agent = selected is not None and selected >= len(self._tab.children) - 1 and len(self._tab.children) > 0
-        self._tab.children = [pane.widget for pane in self._panes.values()] + [self._agent.widget]
+        on_agent = selected is not None and selected == len(self._tab.children) - (2 if self._more_shown else 1)
+        children = [pane.widget for pane in self._panes.values()] + [self._agent.widget]
+        if self._more is not None:
+            children.append(self._more.widget)
+        self._tab.children = children
+        self._more_shown = self._more is not None
         self._tab.titles = self._titles()
         if on_agent:
             self._tab.selected_index = len(self._panes)
 
     def _titles(self) -> tuple[str, ...]:
-        marks = tuple(f"{mark(pane.task.status)} {name}" for name, pane in self._panes.items())
+        marks = tuple(f"{mark(pane.task.status)} {clip(strip_escapes(name), TITLE_CHARS)}" for name, pane in self._panes.items())
         count = len(self.run.messages)
-        return marks + (f"Agent · {count}" if count else "Agent",)
+        titles = marks + (f"Agent · {count}" if count else "Agent",)
+        if self._more is not None:
+            titles += (f"+{len(self.run.tasks) - MAX_TABS:,} more tasks",)
+        return titles
 
     def _header_html(self) -> str:
-        spans = "".join(f"<span>{part}</span>" for part in header_parts(self.run, self.simulated, live=True))
-        return f'<div style="display:flex;flex-wrap:wrap;gap:4px 14px;align-items:center;font-size:13px">{spans}</div>'
+        return header_html(self.run, self.source, live=True)
 
     @staticmethod
     def _set(widget: Any, name: str, value: Any) -> None:

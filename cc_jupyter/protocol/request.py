@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
-from urllib.parse import urlparse
+from urllib.parse import urlsplit
 
 from ..errors import ConfigurationError, InvalidRequestError
-from .settings import Settings
+from ..secrets import SecretMasker, clean_secret, mask_hint
+from ..text import clip
+from .settings import DEFAULT_BRANCH, INVOKE_PATH, Settings
 
 DEFAULT_TASK = "main"
-_TASK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+TASK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_MAX_BRANCH = 255
+_MAX_THREAD_ID = 256
 
 
 @dataclass(frozen=True)
@@ -45,18 +50,10 @@ class Request:
         return body
 
     def headers(self) -> dict[str, str]:
-        return {
-            "Content-Type": "application/json",
-            "Accept": "text/event-stream",
-            "x-api-key": self.api_key,
-        }
+        return {"Content-Type": "application/json", "Accept": "text/event-stream", "x-api-key": self.api_key}
 
     def preview(self) -> str:
         """What would be sent, secrets masked: for teaching and debugging."""
-        import json
-
-        from ..secrets import mask_hint
-
         body = self.body(thread_id=self.thread_id)
         body["github_token"] = mask_hint(self.github_token)
         headers = {**self.headers(), "x-api-key": mask_hint(self.api_key)}
@@ -88,40 +85,74 @@ def build_request(
         raise ConfigurationError(
             "No repository given: pass repo='https://github.com/<owner>/<repo>' or set CLOUDCODE_REPO."
         )
-    _check_repo(repo)
-    branch = (branch or settings.branch or "main").strip()
-    if not branch or any(c.isspace() for c in branch):
-        raise InvalidRequestError(f"Invalid branch name {branch!r}: use a git branch name such as 'main'.")
-    api_url = (api_url or settings.api_url).strip()
-    if urlparse(api_url).scheme not in ("http", "https") or not urlparse(api_url).netloc:
-        raise InvalidRequestError(
-            f"Invalid API URL {api_url!r}: CLOUDCODE_API_URL must be an http(s) base URL."
-        )
-    api_key = api_key or settings.api_key
+    check_url(repo, "repository URL", "such as https://github.com/<owner>/<repo>")
+    api_url = check_url(api_url or settings.api_url, "API URL", "CLOUDCODE_API_URL must be the API's base URL")
+    api_key = clean_secret(api_key, "API key") or settings.api_key
     if not api_key:
         raise ConfigurationError(
             "No API key: set the CLOUDCODE_API_KEY environment variable "
             "(in a notebook: %cloudcode login, or %cloudcode demo to try the simulator)."
         )
-    github_token = github_token or settings.github_token
+    github_token = clean_secret(github_token, "GitHub token") or settings.github_token
     if not github_token:
         raise ConfigurationError(
             "No GitHub token: set GITHUB_TOKEN (or GH_TOKEN) to a token with repo access "
             "(in a notebook: %cloudcode login)."
         )
-    if thread_id is not None and not str(thread_id).strip():
-        raise InvalidRequestError("Empty thread id: pass a thread id or leave it out to start a new thread.")
     return Request(
-        endpoint=api_url.rstrip("/") + "/invoke/stdout",
+        endpoint=api_url.rstrip("/") + INVOKE_PATH,
         repo=repo,
-        branch=branch,
+        branch=_branch(branch or settings.branch or DEFAULT_BRANCH),
         haiku=bool(haiku),
         prompts=prompts,
         parallel=parallel,
-        thread_id=str(thread_id).strip() if thread_id else None,
+        thread_id=check_thread_id(thread_id),
         api_key=api_key,
         github_token=github_token,
     )
+
+
+def check_url(url: str, what: str, hint: str) -> str:
+    """``url`` if it is an http(s) URL with a host, a valid port and no credentials."""
+    url = url.strip()
+    shown = repr(clip(SecretMasker().text(url), 200))
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError when out of range
+    except ValueError:
+        raise InvalidRequestError(f"Invalid {what} {shown}: {hint}.") from None
+    if not url.isprintable() or any(c.isspace() for c in url):
+        raise InvalidRequestError(f"Invalid {what} {shown}: it contains spaces or control characters.")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidRequestError(f"Invalid {what} {shown}: use an http(s) URL, {hint}.")
+    if parts.username is not None or parts.password is not None:
+        raise InvalidRequestError(
+            f"The {what} {shown} holds credentials: remove them (they would be shown and saved); "
+            "keys and tokens come from the environment or %cloudcode login."
+        )
+    return url
+
+
+def _branch(branch: str) -> str:
+    branch = branch.strip()
+    if not branch or len(branch) > _MAX_BRANCH or branch.startswith("-") or not branch.isprintable() or any(
+        c.isspace() for c in branch
+    ):
+        raise InvalidRequestError(
+            f"Invalid branch name {clip(branch, 80)!r}: use a git branch name such as 'main'."
+        )
+    return branch
+
+
+def check_thread_id(thread_id: str | None) -> str | None:
+    if thread_id is None:
+        return None
+    thread_id = str(thread_id).strip()
+    if not thread_id:
+        raise InvalidRequestError("Empty thread id: pass a thread id or leave it out to start a new thread.")
+    if len(thread_id) > _MAX_THREAD_ID or not thread_id.isprintable() or any(c.isspace() for c in thread_id):
+        raise InvalidRequestError(f"Invalid thread id {clip(thread_id, 80)!r}: use the id shown in a run's header.")
+    return thread_id
 
 
 def _prompts(prompt: str | None, tasks: Mapping[str, str] | None) -> tuple[dict[str, str], bool]:
@@ -140,9 +171,9 @@ def _prompts(prompt: str | None, tasks: Mapping[str, str] | None) -> tuple[dict[
         name = str(raw_name).strip()
         if not name:
             raise InvalidRequestError("A task name is empty: name every task, e.g. 'unit-tests'.")
-        if not _TASK_NAME.match(name):
+        if not TASK_NAME.match(name):
             raise InvalidRequestError(
-                f"Invalid task name {name!r}: use letters, digits, '-', '_' or '.', e.g. 'unit-tests'."
+                f"Invalid task name {clip(name, 80)!r}: use letters, digits, '-', '_' or '.', e.g. 'unit-tests'."
             )
         if name in prompts:
             raise InvalidRequestError(f"Duplicate task name {name!r}: task names must be unique.")
@@ -150,11 +181,3 @@ def _prompts(prompt: str | None, tasks: Mapping[str, str] | None) -> tuple[dict[
             raise InvalidRequestError(f"The prompt of task {name!r} is empty.")
         prompts[name] = task_prompt
     return prompts, True
-
-
-def _check_repo(repo: str) -> None:
-    parsed = urlparse(repo)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise InvalidRequestError(
-            f"Invalid repository {repo!r}: use an http(s) URL such as https://github.com/<owner>/<repo>."
-        )

@@ -1,11 +1,14 @@
 """The thread-id policy, kept in one place so it can change when the real behaviour is known.
 
 1. Adopt a thread id the server sends anywhere (a ``metadata`` event, a ``thread_id`` key in a
-   payload, a ``Content-Location: .../threads/<id>/...`` header).
+   payload, a ``Content-Location: .../threads/<id>/...`` header) — if it looks like an id.
 2. Otherwise generate a UUID4 for a new conversation and send it with the first request, so the
    next request can continue it.
 3. If the server answers a 4xx naming ``thread_id`` before any event, nothing has started:
    resend once without it.
+
+The :class:`~cc_jupyter.run.state.Run` applies rule 1 (``Run.adopt_thread``); the transport
+applies rules 2 and 3.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import re
 import uuid
 from typing import Any, Mapping
 
+MAX_THREAD_ID = 256
 _LOCATION_THREAD = re.compile(r"/threads/([^/?#\s]+)")
 
 
@@ -22,12 +26,18 @@ def thread_id_to_send(requested: str | None) -> str:
     return requested or str(uuid.uuid4())
 
 
-def adopt_thread_id(current: str | None, payload: Mapping[str, Any]) -> str | None:
-    """A thread id found in an event payload, if it differs from ``current``."""
-    value = payload.get("thread_id")
-    if isinstance(value, str) and value and value != current:
-        return value
-    return None
+def plausible_thread_id(value: Any) -> bool:
+    """A server-sent value worth adopting: a short printable token (a UUID, typically)."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_THREAD_ID
+        and value.isprintable()
+        and not any(c.isspace() for c in value)
+    )
+
+
+def thread_id_in_payload(payload: Mapping[str, Any]) -> Any:
+    return payload.get("thread_id")
 
 
 def thread_id_from_headers(headers: Mapping[str, str]) -> str | None:

@@ -2,7 +2,8 @@
 
 Called repeatedly from one thread (the caller's); it has no threads of its own. Each refresh
 makes at most one ``write`` call, of bounded size, so a notebook's output stream stays well
-under the IOPub rate limits.
+under the IOPub rate limits. Everything written has its escapes removed: nothing the server
+sends can retitle, recolour, move or link the user's terminal.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 from typing import Callable
 
 from ..run.state import Run
-from .agent_lines import item_text, other_event_items
+from ..text import clip, strip_escapes
+from .agent_lines import item_text, labelled, other_event_items
+from .header import THREAD_CHARS, opening_line
 from .lines import SKIP, DisplayLine, line_text
 from .stdout_lines import StdoutReader, skip_line
-from .transcript import final_summary
+from .transcript import MAX_TASKS_SHOWN, final_summary
 
 MAX_LINES_PER_REFRESH = 200
 MAX_CHARS_PER_REFRESH = 50_000
@@ -30,21 +33,26 @@ class TextView:
         self,
         run: Run,
         write: Callable[[str], None] = print,
-        parallel: bool | None = None,
         *,
-        simulated: bool = False,
+        source: str = "",
         max_lines: int = MAX_LINES_PER_REFRESH,
     ) -> None:
         self.run = run
         self.write = write
-        self.parallel = parallel
-        self.simulated = simulated
+        self.source = source
         self.max_lines = max_lines
         self._readers: dict[str, StdoutReader] = {}
         self._statuses: dict[str, str] = {}
         self._thread_id = run.thread_id
         self._others_seen = 0
+        self._opened = False
         self._closed = False
+
+    def open(self) -> None:
+        """The opening line, before anything is sent."""
+        if not self._opened:
+            self._opened = True
+            self.write(opening_line(self.run, self.source))
 
     def refresh(self) -> None:
         """Write what arrived since the last call: at most about ``max_lines`` lines."""
@@ -55,7 +63,7 @@ class TextView:
         if self._closed:
             return
         self._closed = True
-        self._emit(self._update(final=True) + [final_summary(self.run, simulated=self.simulated)])
+        self._emit(self._update(final=True) + [final_summary(self.run, source=self.source)])
 
     def _emit(self, lines: list[str]) -> None:
         if lines:
@@ -66,11 +74,11 @@ class TextView:
         out: list[str] = []
         if run.thread_id != self._thread_id and run.thread_id:
             self._thread_id = run.thread_id
-            out.append(f"── thread {run.thread_id}")
+            out.append(f"── thread {clip(strip_escapes(run.thread_id), THREAD_CHARS)}")
         tasks = list(run.tasks.items())
-        labelled = self.parallel if self.parallel is not None else (run.info.parallel or len(tasks) > 1)
+        with_task = labelled(run)
         batches = []
-        for name, task in tasks:
+        for name, task in tasks[:MAX_TASKS_SHOWN]:
             reader = self._readers.get(name)
             if reader is None:
                 reader = self._readers[name] = StdoutReader(task, self.max_lines, run.masker.text)
@@ -79,16 +87,17 @@ class TextView:
         max_lines = max(20, self.max_lines // busy)
         max_chars = max(4 * LINE_CHARS, MAX_CHARS_PER_REFRESH // busy)
         for name, new in batches:
-            prefix = f"[{name}] " if labelled else ""
+            prefix = f"[{clip(strip_escapes(name), 40)}] " if with_task else ""
             out.extend(prefix + text for text in _bounded(new, max_lines, max_chars, name))
         others = len(run.other_events)
         if others > self._others_seen:
             shown = min(others - self._others_seen, 10)  # raw events are rare; a flood of them is cut
             out.extend(item_text(item) for item in other_event_items(run, shown))
             self._others_seen = others
-        for name, task in tasks:
+        for name, task in tasks[:MAX_TASKS_SHOWN]:
             if task.status != self._statuses.get(name) and task.status not in ("pending", "running"):
-                out.append(f"── task {name}: {task.status}" if labelled else f"── {task.status}")
+                label = clip(strip_escapes(name), 40)
+                out.append(f"── task {label}: {task.status}" if with_task else f"── {task.status}")
             self._statuses[name] = task.status
         return out
 
@@ -99,9 +108,7 @@ def _bounded(lines: list[DisplayLine], max_lines: int, max_chars: int, task_name
     used = 0
     start = len(lines)
     while start > 0 and len(kept) < max_lines:
-        text = line_text(lines[start - 1])
-        if len(text) > LINE_CHARS:
-            text = f"{text[:LINE_CHARS]}… ({len(text) - LINE_CHARS:,} more characters)"
+        text = line_text(lines[start - 1], LINE_CHARS)
         if used + len(text) > max_chars and kept:
             break
         used += len(text) + 1

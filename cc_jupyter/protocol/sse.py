@@ -3,7 +3,12 @@
 Bytes go in as they arrive from the socket, in chunks of any size; complete events come out.
 Lines are split on the bytes CR, LF and CRLF (a CRLF may straddle two chunks) before decoding,
 so a UTF-8 character split across chunks is reassembled, and invalid UTF-8 becomes U+FFFD
-instead of an exception. A BOM at the very start of the stream is dropped.
+instead of an exception. A BOM at the very start of the stream is dropped. Time is linear in
+the input: an unfinished line is kept as a list of chunks, joined once when it ends.
+
+The project owns this decoder rather than using httpx-sse, whose 0.4 releases keep a leading
+BOM (the first event is lost), dispatch empty events after keep-alive comments once an ``id:``
+was seen, and copy the unfinished line on every chunk.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 _BOM = b"\xef\xbb\xbf"
+_MAX_RETRY_DIGITS = 10  # a longer ``retry:`` value is ignored (int() of thousands of digits raises)
 
 
 @dataclass(slots=True)
@@ -27,39 +33,62 @@ class SSEDecoder:
     """Feed bytes with :meth:`feed`; it returns the events completed by those bytes."""
 
     def __init__(self) -> None:
-        self._pending = b""  # an incomplete line carried to the next chunk
+        self._unfinished: list[bytes] = []  # the pieces of a line not yet ended
         self._skip_lf = False  # the previous chunk ended in CR: a leading LF ends nothing
         self._bom_checked = False
         self._event = ""
         self._data: list[str] = []
         self._last_id = ""
         self._retry: int | None = None
-        self.comments = 0  # keep-alive comment lines seen (for diagnostics)
+        self.comments = 0  # keep-alive comment lines seen
 
     def feed(self, chunk: bytes) -> list[SSEvent]:
-        if not chunk:
-            return []
         if self._skip_lf:
             self._skip_lf = False
             if chunk[:1] == b"\n":
                 chunk = chunk[1:]
-        buffer = self._pending + chunk if self._pending else chunk
+        if not chunk:
+            return []
         if not self._bom_checked:
-            if len(buffer) < 3 and _BOM.startswith(buffer):
-                self._pending = buffer
+            chunk = self._without_bom(chunk)
+            if not chunk:
                 return []
-            self._bom_checked = True
-            if buffer.startswith(_BOM):
-                buffer = buffer[3:]
-        lines = buffer.splitlines()
-        last = buffer[-1:]
-        if last == b"\r":
-            self._skip_lf = True
-            self._pending = b""
-        elif last == b"\n":
-            self._pending = b""
+        end = max(chunk.rfind(b"\n"), chunk.rfind(b"\r")) + 1
+        if end == 0:
+            self._unfinished.append(chunk)
+            return []
+        if self._unfinished:
+            self._unfinished.append(chunk[:end])
+            complete = b"".join(self._unfinished)
+            self._unfinished = []
         else:
-            self._pending = lines.pop() if lines else b""
+            complete = chunk if end == len(chunk) else chunk[:end]
+        if end < len(chunk):
+            self._unfinished.append(chunk[end:])
+        elif complete[-1:] == b"\r":
+            self._skip_lf = True
+        return self._lines(complete.splitlines())
+
+    def close(self) -> list[SSEvent]:
+        """End of stream: an unterminated last line is processed, an unfinished event discarded."""
+        events: list[SSEvent] = []
+        if self._unfinished:
+            self._line(b"".join(self._unfinished), events)
+            self._unfinished = []
+        self._event = ""
+        self._data.clear()
+        return events
+
+    def _without_bom(self, chunk: bytes) -> bytes:
+        pending = b"".join(self._unfinished) + chunk
+        if len(pending) < len(_BOM) and _BOM.startswith(pending):
+            self._unfinished = [pending]
+            return b""
+        self._bom_checked = True
+        self._unfinished = []
+        return pending[len(_BOM) :] if pending.startswith(_BOM) else pending
+
+    def _lines(self, lines: list[bytes]) -> list[SSEvent]:
         events: list[SSEvent] = []
         data = self._data
         # The common "data: ..." and "event: ..." lines are handled inline: this loop runs
@@ -73,16 +102,6 @@ class SSEDecoder:
                 self._event = line[7:].decode("utf-8", "replace")
             else:
                 self._line(line, events)
-        return events
-
-    def close(self) -> list[SSEvent]:
-        """End of stream: an unterminated last line is processed, an unfinished event discarded."""
-        events: list[SSEvent] = []
-        if self._pending:
-            self._line(self._pending, events)
-            self._pending = b""
-        self._event = ""
-        self._data.clear()
         return events
 
     def _line(self, line: bytes, events: list[SSEvent]) -> None:
@@ -103,7 +122,7 @@ class SSEDecoder:
             if b"\x00" not in value:
                 self._last_id = value.decode("utf-8", "replace")
         elif name == b"retry":
-            if value.isdigit():
+            if value.isdigit() and len(value) <= _MAX_RETRY_DIGITS:
                 self._retry = int(value)
         # any other field is ignored, as the spec says
 

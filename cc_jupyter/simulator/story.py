@@ -1,0 +1,226 @@
+"""One task's run, step by step, about what its prompt asked for.
+
+Clone the repository, read what is there, write a test, watch it fail, write the code, run the
+whole suite, commit and push (for real: see agent_push), sum up. A follow-up turn on a thread
+works on the same module: it reads it, adds a test for the change, edits it, pushes on top.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from . import messages as m
+from .codegen import Code, edits_between, line_count, numbered
+from .items import Call, Item, Later, Pause
+from .job import Job, change, digest, first_line
+from .repos import initial_files
+from .scenario import Scenario
+from .summary import summary
+from .taskrun import TaskRun
+
+GREEN, RED, DIM, RESET = "\x1b[32m", "\x1b[31m", "\x1b[2m", "\x1b[0m"
+
+
+@dataclass
+class Step:
+    items: list[Item]
+    after: float = 0.0  # pause after the round this step belongs to
+
+
+def steps(t: TaskRun, job: Job, sc: Scenario, extras: list[Item], started: float) -> list[Step]:
+    """The task's steps; a script plays step k of every task in round k."""
+    pace = sc.pace
+    out = [Step([t.updates(m.human(t.prompt))], 0.1 * pace),
+           _clone(t, job, 0.25 * pace), _read(t, job, 0.2 * pace), _write_test(t, job, 0.2 * pace),
+           _run_test(t, job, extras, 0.25 * pace), _write_module(t, job, 0.25 * pace), _finish(t, job, 0.25 * pace)]
+    interval = sc.interval if sc.interval is not None else 0.3 * pace
+    width = len(str(sc.lines))
+    for i in range(sc.lines):
+        out.append(Step([t.out(f"[{t.name}] progress {i + 1:0{width}d}/{sc.lines}: still working\n")], interval))
+    out.append(_summary(t, job, started))
+    return out
+
+
+def extras_for(t: TaskRun, sc: Scenario) -> list[Item]:
+    """Odd stdout the first task prints during its first test run (huge, badutf8, leak)."""
+    items: list[Item] = []
+    if sc.huge:
+        items.append(t.out(("0123456789abcdef" * (sc.huge // 16 + 1))[:sc.huge - 1] + "\n"))
+    if sc.badutf8:
+        items += [t.out("binary output: \udcff\udcfe\udcc3( <- invalid UTF-8\n"),
+                  t.out("unicode check: café, 日本語, 🎉 done\n", split=True)]
+    if sc.leak:
+        items.append(t.out(f"debug: GH_TOKEN=ghp_{digest('fake', t.prompt)[:36]} loaded from env\n"))
+    return items
+
+
+# -- the steps ------------------------------------------------------------------------------------
+
+
+def _tool(t: TaskRun, text: str, call: dict, shown: str, result: str, after: float, *, is_error: bool = False,
+          extra: list[Item] | None = None, text_only: bool = False, first: bool = False) -> Step:
+    """Narration with one tool call, the tool's stdout, its result."""
+    blocks = [{"type": "text", "text": text}, call]
+    ai = m.ai(text if text_only else blocks, t.model, [call])
+    return Step([
+        t.updates(ai), *(t.json(m.sj_init(t.session, t.model)) if first else []),
+        *t.json(m.sj_assistant(t.session, t.model, blocks)), Pause(after / 4),
+        *t.plain(shown), *(extra or []), *t.json(m.sj_user(t.session, call["id"], result, is_error)),
+        t.updates(m.tool(result, call, "error" if is_error else "success")),
+    ], after)
+
+
+def _clone(t: TaskRun, job: Job, after: float) -> Step:
+    repo = job.repo
+    call = m.tool_use(m.new_tool_id(), "Bash", {"command": f"git clone --branch {job.branch} {job.clone_url}",
+                                                "description": "Clone the repository"})
+    shown = (f"Cloning into '{repo.name}'...\nremote: Enumerating objects: 128, done.\n"
+             f"remote: Total 128 (delta 31), reused 120 (delta 27)\n"
+             f"Receiving objects: 100% (128/128), 52.10 KiB | 2.60 MiB/s, done.\n")
+    if job.clone_url != repo.clone_url:
+        shown = f"+ git clone {job.clone_url}\n" + shown
+    text = (f"{job.continuing}You asked: {first_line(t.prompt)}\n"
+            f"I'll clone {repo.slug} on branch `{job.branch}` and look at the layout first.")
+    return _tool(t, text, call, shown, f"Cloned {repo.slug} ({job.branch}).", after, first=True)
+
+
+def _read(t: TaskRun, job: Job, after: float) -> Step:
+    code = job.after
+    if job.is_new:
+        path = f"src/{code.package}/__init__.py"
+        content = initial_files(job.repo)[path]
+        text = (f"`{code.package}` has no `{code.name}` module yet. I'll add `{code.name}()`, which "
+                f"{code.does()}. First, the package as it is:")
+    else:
+        path, content = code.module_path, job.before.module()
+        text = f"`{code.name}()` from the last turn is in {path}; you now want {change(job)}. Reading it first."
+    call = m.tool_use(m.new_tool_id(), "Read", {"file_path": path})
+    shown = f"{DIM}Read {path} ({line_count(content)} lines){RESET}\n"
+    return _tool(t, text, call, shown, numbered(content), after)
+
+
+def _write_test(t: TaskRun, job: Job, after: float) -> Step:
+    code, path = job.after, job.after.test_path
+    if job.is_new:
+        content = code.tests()
+        call = m.tool_use(m.new_tool_id(), "Write", {"file_path": path, "content": content})
+        return _tool(t, f"A test first: {path} checks what `{code.name}()` returns.", call,
+                     f"Wrote {line_count(content)} lines to {path}\n", f"File created successfully at: {path}", after)
+    if job.before.tests() == code.tests():
+        call = m.tool_use(m.new_tool_id(), "Read", {"file_path": path})
+        return _tool(t, f"The tests in {path} already cover `{code.name}()`; this change needs no new one.", call,
+                     f"{DIM}Read {path} ({line_count(code.tests())} lines){RESET}\n", numbered(code.tests()), after)
+    return _edit(t, path, job.before.tests(), code.tests(), f"Adding `{code.test_names()[-1]}` to {path}.", after)
+
+
+def _run_test(t: TaskRun, job: Job, extras: list[Item], after: float) -> Step:
+    code, path = job.after, job.after.test_path
+    call = m.tool_use(m.new_tool_id(), "Bash", {"command": f"python -m pytest -q {path}",
+                                                "description": "Run the new test"})
+    if job.is_new:
+        error = f"E   ModuleNotFoundError: No module named '{code.package}.{code.name}'"
+        shown = f"{RED}{error}{RESET}\n{RED}ERROR{RESET} {path}\n{RED}1 error{RESET} in 0.08s\n"
+        result = f"ERROR collecting {path}\n{error}\n1 error in 0.08s\n"
+        text, failed = "Running it before the module exists, to see it fail.", True
+    elif code.checks_errors and not job.before.checks_errors:
+        name = code.test_names()[-1]
+        passed = len(code.test_names()) - 1
+        line = f"{path}::{name} - {code.red_reason()}"
+        shown = (f"{path} {GREEN}{'.' * passed}{RESET}{RED}F{RESET}\n{RED}FAILED{RESET} {line}\n"
+                 f"{RED}1 failed{RESET}, {GREEN}{passed} passed{RESET} in 0.06s\n")
+        result = f"FAILED {line}\n1 failed, {passed} passed in 0.06s\n"
+        text, failed = f"Running the tests to see `{name}` fail first.", True
+    else:
+        count = len(code.test_names())
+        shown = f"{path} {GREEN}{'.' * count}{RESET}\n{GREEN}{count} passed{RESET} in 0.04s\n"
+        result = f"{count} passed in 0.04s\n"
+        text, failed = "Running the tests before the change.", False
+    return _tool(t, text, call, shown, result, after, is_error=failed, extra=extras, text_only=True)
+
+
+def _write_module(t: TaskRun, job: Job, after: float) -> Step:
+    code, path = job.after, job.after.module_path
+    if job.is_new:
+        content = code.module()
+        call = m.tool_use(m.new_tool_id(), "Write", {"file_path": path, "content": content})
+        return _tool(t, f"Now {path}: `{code.name}()` {code.does()}.", call,
+                     f"Wrote {line_count(content)} lines to {path}\n", f"File created successfully at: {path}", after)
+    return _edit(t, path, job.before.module(), code.module(),
+                 f"Updating {path} so that `{code.name}()` {change(job, clause=True)}.", after)
+
+
+def _edit(t: TaskRun, path: str, before: str, after_text: str, text: str, after: float) -> Step:
+    """An Edit tool call, or MultiEdit when the change is in several places."""
+    edits = edits_between(before, after_text)
+    pairs = [{"old_string": e.old, "new_string": e.new} for e in edits]
+    if len(pairs) == 1:
+        call = m.tool_use(m.new_tool_id(), "Edit", {"file_path": path, **pairs[0]})
+    else:
+        call = m.tool_use(m.new_tool_id(), "MultiEdit", {"file_path": path, "edits": pairs})
+    added, removed = sum(e.added for e in edits), sum(e.removed for e in edits)
+    return _tool(t, text, call, f"Edited {path} (+{added} -{removed})\n",
+                 f"The file {path} has been updated.", after)
+
+
+def _suite(code: Code) -> tuple[str, str]:
+    """The whole suite passing: (ANSI output, plain output)."""
+    shown = (f"tests/test_version.py {GREEN}.{RESET}\n{code.test_path} {GREEN}{'.' * len(code.test_names())}{RESET}\n"
+             f"{GREEN}{code.suite_size} passed{RESET} in 0.05s\n")
+    return shown, f"{code.suite_size} passed in 0.05s\n"
+
+
+def _finish(t: TaskRun, job: Job, after: float) -> Step:
+    """Run the whole suite; then commit and push, or stop (push=none), or fail (result_error)."""
+    shown, passed = _suite(job.after)
+    if job.failing:
+        call = m.tool_use(m.new_tool_id(), "Bash", {"command": "python -m pytest -q", "description": "Run all tests"})
+        error = "Error: the sandbox process running pytest exited with code 137 (out of memory)"
+        return _tool(t, "Running the whole suite before committing.", call,
+                     f"{RED}INTERNALERROR{RESET}> {error}\n", error, after, is_error=True)
+    if job.push is None:
+        call = m.tool_use(m.new_tool_id(), "Bash", {"command": "python -m pytest -q", "description": "Run all tests"})
+        return _tool(t, "Running the whole suite.", call, shown, passed, after)
+    push = job.push
+    plan = push.plan
+    command = ["python -m pytest -q"]
+    if plan.target != plan.branch:
+        command.append(f"git checkout -B {plan.target}")
+    for commit in plan.commits:
+        command += [f"git add {' '.join(commit.paths)}", f"git commit -m {_quote(commit.message)}"]
+    command.append(f"git push origin {plan.target}")
+    call = m.tool_use(m.new_tool_id(), "Bash", {"command": " && ".join(command),
+                                                "description": "Test, commit and push"})
+    where = f"`{plan.target}`" + (f" (instead of `{plan.branch}`)" if plan.target != plan.branch else "")
+    text = f"All tests pass; committing and pushing to {where}."
+    blocks = [{"type": "text", "text": text}, call]
+
+    def git_report() -> str:
+        return push.result.output if push.result.pushed else f"error: {push.result.error}\n"
+
+    def report() -> str:
+        return passed + git_report()
+
+    return Step([
+        t.updates(m.ai(blocks, t.model, [call])), *t.json(m.sj_assistant(t.session, t.model, blocks)),
+        Pause(after / 4), *t.plain(shown),
+        Call(push.run),  # the real commits and push happen here, when the stream gets this far
+        *t.later_plain(git_report),
+        *t.later_json(lambda: m.sj_user(t.session, call["id"], report(), not push.result.pushed)),
+        t.later_updates(lambda: m.tool(report(), call, "success" if push.result.pushed else "error")),
+    ], after)
+
+
+def _summary(t: TaskRun, job: Job, started: float) -> Step:
+    def result_line() -> str:
+        elapsed_ms = int((time.monotonic() - started) * 1000)
+        turns = 1 + sum(1 for msg in t.new if msg["type"] == "ai")
+        return m.sj_result(t.session, summary(t.name, t.prompt, job), turns, job.seed, elapsed_ms, failed=job.failing)
+
+    # A failing run reports its error record even in stdout=plain: that is how the error shows.
+    record = [Later(lambda: t.out(result_line()))] if job.failing else t.later_json(result_line)
+    return Step([*record, t.later_updates(lambda: m.ai(summary(t.name, t.prompt, job), t.model))])
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+

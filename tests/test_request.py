@@ -1,0 +1,133 @@
+"""Validation before any I/O: prompts, URLs, branch, thread id, secrets read from files."""
+
+from __future__ import annotations
+
+import pytest
+
+from cc_jupyter import ConfigurationError, InvalidRequestError
+from cc_jupyter.protocol.request import build_request
+from cc_jupyter.protocol.settings import Settings, env_settings
+
+KEY = "sk-live-" + "k" * 24
+TOKEN = "ghp_" + "A1b2" * 9
+GOOD = Settings(api_key=KEY, github_token=TOKEN, repo="https://github.com/o/r")
+
+
+def build(prompt="do it", tasks=None, settings=GOOD, **kw):
+    return build_request(prompt, tasks, settings=settings, **kw)
+
+
+@pytest.mark.parametrize(
+    "prompt, tasks, message",
+    [
+        ("   ", None, "prompt is empty"),
+        (None, None, "Nothing to send"),
+        ("x", {"a": "y"}, "not both"),
+        (None, {}, "non-empty mapping"),
+        (None, {" ": "y"}, "task name is empty"),
+        (None, {"a": "y", "a ": "z"}, "Duplicate task name 'a'"),
+        (None, {"has space": "y"}, "Invalid task name"),
+        (None, {"a": "  "}, "prompt of task 'a' is empty"),
+    ],
+)
+def test_invalid_prompts_are_refused_with_a_clear_message(prompt, tasks, message):
+    with pytest.raises(InvalidRequestError, match=message):
+        build(prompt, tasks)
+
+
+@pytest.mark.parametrize(
+    "url, words",
+    [
+        ("git@github.com:o/r.git", "http"),
+        ("ftp://github.com/o/r", "http"),
+        ("https://", "http"),
+        ("http://[::1", "Invalid repository URL"),
+        ("https://github.com:99999/o/r", "Invalid repository URL"),
+        ("https://github.com/o/r with space", "spaces"),
+        ("https://github.com/o/r\x1b]0;x\x07", "control"),
+    ],
+)
+def test_bad_repository_urls_are_refused(url, words):
+    with pytest.raises(InvalidRequestError, match=words):
+        build(repo=url)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://[::1", "http://host:99999", "http://host:-1", "ftp://host", "not a url", "http://"]
+)
+def test_bad_api_urls_are_refused_before_anything_is_sent(url):
+    with pytest.raises(InvalidRequestError, match="API URL"):
+        build(api_url=url)
+
+
+@pytest.mark.parametrize("field", ["repo", "api_url"])
+def test_urls_with_credentials_are_refused_without_showing_them(field):
+    url = "https://alice:s3cr3t-pass@github.com/o/r"
+    with pytest.raises(InvalidRequestError, match="credentials") as caught:
+        build(**{field: url})
+    assert "s3cr3t-pass" not in str(caught.value) and "****" in str(caught.value)
+
+
+def test_repo_is_required():
+    with pytest.raises(ConfigurationError, match="CLOUDCODE_REPO"):
+        build(settings=Settings(api_key=KEY, github_token=TOKEN))
+
+
+def test_missing_secrets_name_the_environment_variable():
+    with pytest.raises(ConfigurationError, match="CLOUDCODE_API_KEY"):
+        build(settings=Settings(github_token=TOKEN, repo="https://github.com/o/r"))
+    with pytest.raises(ConfigurationError, match="GITHUB_TOKEN"):
+        build(settings=Settings(api_key=KEY, repo="https://github.com/o/r"))
+
+
+@pytest.mark.parametrize("raw", [KEY + "\n", KEY + "\r\n", "  " + KEY + "\t", "\ufeff" + KEY])
+def test_a_key_read_from_a_file_loses_its_surrounding_whitespace(raw):
+    if raw.startswith("\ufeff"):  # a BOM is not whitespace: refused, not quoted
+        with pytest.raises(InvalidRequestError) as caught:
+            build(api_key=raw)
+        assert KEY not in str(caught.value)
+        return
+    assert build(api_key=raw).api_key == KEY
+    assert env_settings({"CLOUDCODE_API_KEY": raw, "GITHUB_TOKEN": TOKEN + "\r\n"}).api_key == KEY
+
+
+@pytest.mark.parametrize("bad", [KEY[:8] + "\n" + KEY[8:], KEY + "é", KEY[:5] + "\x00" + KEY[5:], KEY[:5] + " " + KEY[5:]])
+def test_a_key_that_cannot_be_a_header_is_refused_without_quoting_it(bad):
+    for build_it in (lambda: build(api_key=bad), lambda: env_settings({"CLOUDCODE_API_KEY": bad})):
+        with pytest.raises(InvalidRequestError, match="cannot be sent") as caught:
+            build_it()
+        assert KEY[:8] not in str(caught.value) and KEY[8:] not in str(caught.value)
+
+
+def test_branch_and_thread_id_are_checked():
+    for branch in ("", "has space", "-x", "a\x00b", "b" * 300):
+        with pytest.raises(InvalidRequestError, match="branch"):
+            build(branch=branch or " ")
+    for thread in (" ", "a b", "t" * 300, "x\x1b"):
+        with pytest.raises(InvalidRequestError, match="thread id"):
+            build(thread_id=thread)
+
+
+def test_environment_fallbacks():
+    env = {"CLOUDCODE_API_KEY": KEY, "GH_TOKEN": TOKEN, "CLOUDCODE_REPO": "https://github.com/a/b",
+           "CLOUDCODE_BRANCH": "dev", "CLOUDCODE_API_URL": "http://127.0.0.1:9"}
+    s = env_settings(env)
+    assert (s.api_key, s.github_token, s.repo, s.branch, s.api_url) == (
+        KEY, TOKEN, "https://github.com/a/b", "dev", "http://127.0.0.1:9")
+    assert build(settings=s).endpoint == "http://127.0.0.1:9/invoke/stdout"
+    assert env_settings({}).api_url == "https://api.cloudcoding.ai"
+    assert env_settings({"GITHUB_TOKEN": "  ", "GH_TOKEN": TOKEN}).github_token == TOKEN
+
+
+def test_body_shapes_and_secrets_kept_out_of_reprs_and_preview():
+    single = build("hello {x} $y")
+    assert single.body(thread_id="t1") == {
+        "repo_url": "https://github.com/o/r", "github_token": TOKEN, "branch": "main", "haiku": False,
+        "messages": [{"type": "human", "content": "hello {x} $y"}], "thread_id": "t1"}
+    parallel = build(None, {"unit-tests": "a", "docs": "b"}, haiku=True)
+    body = parallel.body(thread_id=None)
+    assert body["parallel_tasks"] == [{"prompt": "a", "task_name": "unit-tests"}, {"prompt": "b", "task_name": "docs"}]
+    assert "thread_id" not in body and "messages" not in body and body["haiku"] is True
+    for text in (repr(single), repr(parallel), repr(GOOD), single.preview()):
+        assert KEY not in text and TOKEN not in text
+    assert "…" + KEY[-4:] in single.preview()
