@@ -8,8 +8,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 API_KEY = "bench-key-0123456789"
 GITHUB_TOKEN = "bench-token-0123456789"

@@ -11,8 +11,9 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -127,7 +128,7 @@ def _run(lab: LabServer, page: Any, nb: NotebookPage) -> None:
         return labels if len(labels) == len(TASKS) + 1 else None
 
     labels = wait_until(all_tabs, 60, "the task tabs in the cell's output")
-    for name, label in zip(TASKS, labels):
+    for name, label in zip(TASKS, labels, strict=True):
         assert label.endswith(name), labels  # "● unit-tests": status mark, then the task name
     assert labels[-1].startswith("Agent"), labels
     assert cell.get_by_role("button", name="Stop").is_visible()

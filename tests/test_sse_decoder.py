@@ -94,7 +94,7 @@ STREAM = (
 @given(st.lists(st.integers(min_value=0, max_value=len(STREAM)), max_size=20))
 def test_random_chunking_never_changes_the_events(cuts):
     points = sorted(set(cuts))
-    chunks = [STREAM[a:b] for a, b in zip([0] + points, points + [len(STREAM)])]
+    chunks = [STREAM[a:b] for a, b in zip([0] + points, points + [len(STREAM)], strict=True)]
     assert pairs(decode(*chunks)) == pairs(decode(STREAM))
 
 

@@ -142,7 +142,7 @@ def test_tail_is_bounded_and_counts_100000_lines():
     late = StdoutReader(task, maxlen=200)
     new = late.poll()
     assert late.total == 100_000 and len(new) <= 2 * 200 + 3 and new[-1].text == "line 99999"
-    assert new[0].kind == SKIP and new[0].count == late.skipped > 99_000 and "run.tasks['main'].stdout" in new[0].text
+    assert new[0].kind == SKIP and new[0].lines == late.skipped > 99_000 and "run.tasks['main'].stdout" in new[0].text
     tail = task_tail(task, 40)
     assert [line.text for line in tail] == [f"line {i}" for i in range(99_960, 100_000)]
 
@@ -153,7 +153,7 @@ def test_a_reader_far_behind_reads_a_bounded_amount():
     reader = StdoutReader(run.tasks["main"], maxlen=10)
     new = reader.poll()
     assert reader.total == 200_000 and new[-1].text.startswith("row 199999")
-    assert new[0].kind == SKIP and sum(line.count for line in new) == 200_000
+    assert new[0].kind == SKIP and sum(line.lines for line in new) == 200_000
 
 
 def test_a_huge_chunk_is_bounded_work():
@@ -162,7 +162,7 @@ def test_a_huge_chunk_is_bounded_work():
     reader = StdoutReader(run.tasks["main"], maxlen=10)
     new = reader.poll()
     assert reader.total == 50_000 and len(new) == 22 and new[-1].text == "row 49999"
-    assert new[0].text == "row 0" and new[1].kind == SKIP and new[1].count == 49_979
+    assert new[0].text == "row 0" and new[1].kind == SKIP and new[1].lines == 49_979
 
 
 # ----- agent -----

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Protocol
 
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import MagicArgumentParser
@@ -15,13 +16,30 @@ from ..protocol.settings import Settings
 from ..secrets import SecretMasker, clean_secret, mask_hint
 from ..text import clip, strip_escapes
 from ..views.style import format_duration, repo_label
+from .config import CloudCode
+from .demo import DemoMode
 from .live import LiveRun, cancel_all, wait_all
 from .options import refuse_secrets
+from .session import Session
 
-if TYPE_CHECKING:
-    from .magic import CloudCodeMagics
 
-Handler = Callable[["CloudCodeMagics", argparse.Namespace], None]
+class CommandHost(Protocol):
+    """What subcommands need of the magics (which the magics class provides)."""
+
+    session: Session
+    demo: DemoMode
+    cfg: CloudCode
+
+    def settings(self) -> Settings: ...
+
+    def secret_values(self) -> list[str | None]: ...
+
+    def has_own_key(self) -> bool: ...
+
+    def remember_threads(self, runs: list[LiveRun]) -> None: ...
+
+
+Handler = Callable[["CommandHost", argparse.Namespace], None]
 
 
 @dataclass(frozen=True)
@@ -51,7 +69,7 @@ def subcommand(
     return register
 
 
-def dispatch(magics: CloudCodeMagics, line: str) -> None:
+def dispatch(magics: CommandHost, line: str) -> None:
     refuse_secrets(line, "the magic line", magics.secret_values())
     name, _, rest = line.strip().partition(" ")
     command = SUBCOMMANDS.get(name or "status")
@@ -71,7 +89,7 @@ def usage() -> str:
 
 # ----- the subcommands -----
 @subcommand("login", "", "ask for the API key and GitHub token (hidden input, kept in kernel memory only)")
-def _login(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
+def _login(magics: CommandHost, args: argparse.Namespace) -> None:
     from getpass import getpass
 
     try:
@@ -83,13 +101,13 @@ def _login(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
             "GITHUB_TOKEN in the environment before starting the kernel."
         ) from None
     try:
-        key, token = clean_secret(key, "API key"), clean_secret(token, "GitHub token")
+        new_key, new_token = clean_secret(key, "API key"), clean_secret(token, "GitHub token")
     except ValueError as error:
         raise UsageError(str(error)) from None
-    if key:
-        magics.session.api_key = key
-    if token:
-        magics.session.github_token = token
+    if new_key:
+        magics.session.api_key = new_key
+    if new_token:
+        magics.session.github_token = new_token
     settings = magics.settings()
     print(
         f"cloudcode: key {mask_hint(settings.api_key)}, GitHub token {mask_hint(settings.github_token)} "
@@ -98,14 +116,14 @@ def _login(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
 
 
 @subcommand("logout", "", "forget the key and token given with login (environment variables still apply)")
-def _logout(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
+def _logout(magics: CommandHost, args: argparse.Namespace) -> None:
     magics.session.api_key = None
     magics.session.github_token = None
     print("cloudcode: forgot the key and token given with %cloudcode login (environment variables still apply).")
 
 
 @subcommand("status", "", "settings (secrets masked), the current thread, running runs")
-def _status(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
+def _status(magics: CommandHost, args: argparse.Namespace) -> None:
     s = magics.settings()
     shown = SecretMasker(magics.secret_values()).text  # URL credentials too: they are refused, but shown here
     demo = " (demo: local simulator)" if magics.demo.on else ""
@@ -126,7 +144,7 @@ def _status(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
 
 @subcommand("thread", "[new | ID]", "show the current thread; `thread new` forgets it; `thread ID` switches to ID",
             (("target",), {"nargs": "?", "metavar": "new|ID"}))
-def _thread(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
+def _thread(magics: CommandHost, args: argparse.Namespace) -> None:
     s = magics.settings()
     if not s.repo:
         raise UsageError("No default repository: set %config CloudCode.repo = '...' or CLOUDCODE_REPO first.")
@@ -147,7 +165,7 @@ def _thread(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
 
 @subcommand("history", "[clear]", "the runs of this kernel; `history clear` forgets the finished ones",
             (("action",), {"nargs": "?", "choices": ["clear"]}))
-def _history(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
+def _history(magics: CommandHost, args: argparse.Namespace) -> None:
     session = magics.session
     if args.action == "clear":
         cleared = session.clear_finished()
@@ -169,7 +187,7 @@ def _history(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
 
 
 @subcommand("wait", "", "wait for --no-wait runs (Ctrl-C / Interrupt cancels them all)")
-def _wait(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
+def _wait(magics: CommandHost, args: argparse.Namespace) -> None:
     waiting = magics.session.unfinished()
     if not waiting:
         print("cloudcode: nothing to wait for.")
@@ -184,7 +202,7 @@ def _wait(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
 
 
 @subcommand("cancel", "[N]", "cancel running runs (all, or run N)", (("number",), {"nargs": "?", "type": int, "metavar": "N"}))
-def _cancel(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
+def _cancel(magics: CommandHost, args: argparse.Namespace) -> None:
     running = [live for live in magics.session.running() if args.number in (None, live.number)]
     if not running:
         print("cloudcode: nothing is running." if args.number is None else f"cloudcode: run #{args.number} is not running.")
@@ -197,7 +215,7 @@ def _cancel(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
 
 @subcommand("demo", "[auto | off]", "use the local simulator (no key needed); `demo auto` only without a key; `demo off`",
             (("mode",), {"nargs": "?", "choices": ["auto", "off"]}))
-def _demo(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
+def _demo(magics: CommandHost, args: argparse.Namespace) -> None:
     if args.mode == "off":
         magics.demo.stop()
         print("cloudcode: demo mode off; runs go to the configured API again.")
@@ -210,7 +228,7 @@ def _demo(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
 
 
 @subcommand("help", "[NAME]", "this list; `help NAME` for one subcommand", (("name",), {"nargs": "?", "metavar": "NAME"}))
-def _help(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
+def _help(magics: CommandHost, args: argparse.Namespace) -> None:
     if args.name is None:
         print("%cloudcode subcommands (%%cloudcode? for running a prompt):\n" + usage())
         return
@@ -220,7 +238,7 @@ def _help(magics: CloudCodeMagics, args: argparse.Namespace) -> None:
     print(f"%cloudcode {command.name} {command.arguments}".rstrip() + f"\n    {command.summary}")
 
 
-def _current_thread(magics: CloudCodeMagics, s: Settings) -> str | None:
+def _current_thread(magics: CommandHost, s: Settings) -> str | None:
     return magics.session.thread_for(s.repo, s.branch) if s.repo else None
 
 

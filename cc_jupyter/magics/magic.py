@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
@@ -133,7 +134,7 @@ class CloudCodeMagics(Magics):
         run = Run(request)
         live = LiveRun(self.session.next_number(), request, run, mode=self.mode(options), source=self.source())
         self.session.add(live)  # listed before anything is sent
-        if options.out:
+        if options.out and self.shell is not None:
             self.shell.user_ns[options.out] = run
         try:
             live.show()

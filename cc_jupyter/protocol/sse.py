@@ -118,12 +118,10 @@ class SSEDecoder:
             self._data.append(value.decode("utf-8", "replace"))
         elif name == b"event":
             self._event = value.decode("utf-8", "replace")
-        elif name == b"id":
-            if b"\x00" not in value:
-                self._last_id = value.decode("utf-8", "replace")
-        elif name == b"retry":
-            if value.isdigit() and len(value) <= _MAX_RETRY_DIGITS:
-                self._retry = int(value)
+        elif name == b"id" and b"\x00" not in value:
+            self._last_id = value.decode("utf-8", "replace")
+        elif name == b"retry" and value.isdigit() and len(value) <= _MAX_RETRY_DIGITS:
+            self._retry = int(value)
         # any other field is ignored, as the spec says
 
     def _dispatch(self, events: list[SSEvent]) -> None:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 MAX_THREAD_ID = 256
 _LOCATION_THREAD = re.compile(r"/threads/([^/?#\s]+)")

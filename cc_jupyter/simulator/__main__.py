@@ -5,7 +5,8 @@ import argparse
 import signal
 import sys
 import threading
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .rules import parse_cli_rule
 from .scenario import OPTIONS, DirectiveError, check_all, parse_directives

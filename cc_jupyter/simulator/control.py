@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .handler import Handler
+from .exchange import Exchange
 
 ROUTES = {
     "/_sim/health": "GET",
@@ -16,7 +15,7 @@ ROUTES = {
 }
 
 
-def answer(h: Handler, path: str, body: bytes) -> None:
+def answer(h: Exchange, path: str, body: bytes) -> None:
     state = h.state
     if path == "/_sim/requests":
         return h.send_json(200, state.log.snapshot())

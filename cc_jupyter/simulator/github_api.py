@@ -15,7 +15,7 @@ from .github_json import Reader
 from .repo_ref import RepoRef, parse_repo
 
 if TYPE_CHECKING:
-    from .server import State
+    from .state import State
 
 PREFIX = "/github"
 DOCS = "https://docs.github.com/rest"

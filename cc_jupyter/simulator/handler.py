@@ -4,14 +4,13 @@ from __future__ import annotations
 import json
 import sys
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from . import control, github_api, invoke
+from .state import State
 from .stream import Disconnected, Stopped, wait
 
-if TYPE_CHECKING:
-    from .server import SimServer, State
 
 MAX_BODY = 16 * 1024 * 1024
 JSON = "application/json"
@@ -22,14 +21,15 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "cc-jupyter-simulator"
     sys_version = ""
-    server: SimServer
+    state: State  # set by bound_to: the handler class of one simulator
+
+    @classmethod
+    def bound_to(cls, state: State) -> type[Handler]:
+        """A handler class whose requests share ``state``."""
+        return type("SimulatorHandler", (cls,), {"state": state})
 
     def version_string(self) -> str:
         return self.server_version
-
-    @property
-    def state(self) -> State:
-        return self.server.state
 
     def setup(self) -> None:
         super().setup()
@@ -42,7 +42,7 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         if self.state.verbose:
             sys.stderr.write(f"simulator: {self.address_string()} {format % args}\n")
 

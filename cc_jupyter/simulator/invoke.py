@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import socket
-from typing import TYPE_CHECKING
 
 from . import rules
+from .exchange import Exchange
 from .git import GitError
 from .repo_ref import FALLBACK, RepoRef, parse_repo, valid_branch
 from .scenario import HALF, DirectiveError, Scenario, merge, split_prompt
@@ -12,9 +12,6 @@ from .script import build
 from .stream import Disconnected, Player, Stopped, wait
 from .validate import InvokeRequest, parse_body, summarize
 from .wire import Wire
-
-if TYPE_CHECKING:
-    from .handler import Handler
 
 PATH = "/invoke/stdout"
 
@@ -38,7 +35,7 @@ NONSSE_PAGE = (b"<html><head><title>502 Bad Gateway</title></head><body><center>
                b"</center><hr><center>Bad gateway: upstream closed the connection</center></body></html>\n")
 
 
-def answer(h: Handler, raw: bytes) -> None:
+def answer(h: Exchange, raw: bytes) -> None:
     state = h.state
     key = h.headers.get("x-api-key", "")
     rid = state.log.open(PATH, has_api_key=bool(key.strip()), **summarize(raw))
@@ -82,7 +79,7 @@ def answer(h: Handler, raw: bytes) -> None:
     return _stream(h, rid, req, prompts, sc)
 
 
-def _repository(h: Handler, req: InvokeRequest) -> RepoRef:
+def _repository(h: Exchange, req: InvokeRequest) -> RepoRef:
     """The repository the run works on, created (with the branch) if new; remembers the run's token."""
     repo = parse_repo(req.repo_url) or FALLBACK
     try:
@@ -93,12 +90,12 @@ def _repository(h: Handler, req: InvokeRequest) -> RepoRef:
     return repo
 
 
-def _stream(h: Handler, rid: int, req: InvokeRequest, prompts: list[str], sc: Scenario) -> None:
+def _stream(h: Exchange, rid: int, req: InvokeRequest, prompts: list[str], sc: Scenario) -> None:
     """Answer 200 and play a run; the record ends completed, cut or disconnected."""
     state = h.state
     repo = _repository(h, req) if not sc.auth else FALLBACK
     own = sc.thread.startswith("server") and not (req.thread_id and state.threads.known(req.thread_id))
-    asked = [(task.name, prompt) for task, prompt in zip(req.tasks, prompts)]
+    asked = [(task.name, prompt) for task, prompt in zip(req.tasks, prompts, strict=True)]
     turn = state.threads.open_turn(None if own else req.thread_id, asked)
     script = build(req, prompts, sc, turn, repo, state.repos, h.headers.get("x-api-key", ""))
     state.threads.attach(turn, script.messages)

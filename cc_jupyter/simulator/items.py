@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Union
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class Raw:
     events: int = 1
 
 
-Item = Union[Emit, Pause, Flood, Hold, Call, Later, Raw]
+Item = Emit | Pause | Flood | Hold | Call | Later | Raw
 
 
 @dataclass

@@ -6,8 +6,9 @@ those directives, after the defaults and before the prompt's own `sim:` lines.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from .scenario import DIRECTIVE_PREFIX, DirectiveError, parse_directives
 

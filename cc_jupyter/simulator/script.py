@@ -31,7 +31,7 @@ def build(req: InvokeRequest, prompts: list[str], sc: Scenario, turn: TurnInfo, 
         return script
     runs = [TaskRun(task.name, prompt, str(uuid.uuid4()) if req.parallel else run_id, parallel=req.parallel,
                     haiku=req.haiku, sc=sc, turn=turn)
-            for task, prompt in zip(req.tasks, prompts)]
+            for task, prompt in zip(req.tasks, prompts, strict=True)]
     per_task = []
     for i, t in enumerate(runs):
         job = plan_job(t.name, t.prompt, sc, turn, repo, req.branch, req.github_token, store)

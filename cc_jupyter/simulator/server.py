@@ -5,62 +5,17 @@ import os
 import socket
 import sys
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
-from .gates import Gates
-from .github_failures import GithubFailures
 from .handler import Handler
-from .records import RequestLog
 from .repo_ref import parse_repo
 from .repos import RepoStore
-from .rules import Rule, compile_rules
+from .rules import compile_rules
 from .scenario import check_all
-from .threads import ThreadStore
-
-
-@dataclass
-class State:
-    """Everything request handlers share."""
-
-    api_key: str | None = field(repr=False)
-    defaults: dict[str, Any]
-    verbose: bool = False
-    quiet: bool = False
-    rules: tuple[Rule, ...] = ()
-    repos: RepoStore = field(default_factory=RepoStore)
-    log: RequestLog = field(default_factory=RequestLog)
-    threads: ThreadStore = field(default_factory=ThreadStore)
-    gates: Gates = field(default_factory=Gates)
-    github_failures: GithubFailures = field(default_factory=GithubFailures)
-    stop: threading.Event = field(default_factory=threading.Event)
-    _open: set[socket.socket] = field(default_factory=set)
-    _changed: threading.Condition = field(default_factory=threading.Condition)
-
-    def track(self, sock: socket.socket, alive: bool) -> None:
-        with self._changed:
-            (self._open.add if alive else self._open.discard)(sock)
-            self._changed.notify_all()
-
-    def drop_connections(self, timeout: float = 2.0) -> None:
-        """Shut every open connection down and wait for their handlers to finish."""
-        with self._changed:
-            socks = list(self._open)
-        for sock in socks:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        with self._changed:
-            self._changed.wait_for(lambda: not self._open, timeout)
-
-    def reset(self) -> None:
-        self.log.clear()
-        self.threads.clear()
-        self.github_failures.clear()
-        self.gates.reset()
+from .state import State
 
 
 class SimServer(ThreadingHTTPServer):
@@ -70,7 +25,7 @@ class SimServer(ThreadingHTTPServer):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.state = state
-        super().__init__(address, Handler)
+        super().__init__(address, Handler.bound_to(state))
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if self.state.quiet or isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):

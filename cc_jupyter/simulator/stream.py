@@ -5,7 +5,7 @@ import select
 import socket
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from . import flood
 from .gates import Gates

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 Messages = Callable[[], list[dict[str, Any]]]  # a turn's messages so far (they grow while it plays)
 

@@ -23,19 +23,8 @@ AGGREGATES = {"mean": "mean", "average": "mean", "avg": "mean", "median": "media
               "total": "sum", "count": "count", "max": "max", "maximum": "max", "largest": "max",
               "highest": "max", "min": "min", "minimum": "min", "smallest": "min", "lowest": "min"}
 FORMATS = {"csv", "tsv", "json", "txt"}
-STOP = set("""
-a an the that this these those it its into in on of for to from with without and or by as at be is are
-was were so then now also please can could you we i me my our your there some any all each every new
-clear one two when which who what how if not no only just more less very sure make makes made add adds
-create creates write writes implement build fix update refactor improve change use using do does let
-should would will function functions method class module helper code file files test tests testing unit
-pass passes passing failing fail readme docstring dataframe dataframes pandas data returns return
-given take takes list lists values number numbers something thing things like way same
-""".split())
-ERROR_WORDS = set("""
-error errors raise raises raising exception exceptions missing invalid validate validation empty bad
-wrong exist exists handle handles handling robust fail fails failure friendly
-""".split())
+STOP = set(["a", "an", "the", "that", "this", "these", "those", "it", "its", "into", "in", "on", "of", "for", "to", "from", "with", "without", "and", "or", "by", "as", "at", "be", "is", "are", "was", "were", "so", "then", "now", "also", "please", "can", "could", "you", "we", "i", "me", "my", "our", "your", "there", "some", "any", "all", "each", "every", "new", "clear", "one", "two", "when", "which", "who", "what", "how", "if", "not", "no", "only", "just", "more", "less", "very", "sure", "make", "makes", "made", "add", "adds", "create", "creates", "write", "writes", "implement", "build", "fix", "update", "refactor", "improve", "change", "use", "using", "do", "does", "let", "should", "would", "will", "function", "functions", "method", "class", "module", "helper", "code", "file", "files", "test", "tests", "testing", "unit", "pass", "passes", "passing", "failing", "fail", "readme", "docstring", "dataframe", "dataframes", "pandas", "data", "returns", "return", "given", "take", "takes", "list", "lists", "values", "number", "numbers", "something", "thing", "things", "like", "way", "same"])
+ERROR_WORDS = set(["error", "errors", "raise", "raises", "raising", "exception", "exceptions", "missing", "invalid", "validate", "validation", "empty", "bad", "wrong", "exist", "exists", "handle", "handles", "handling", "robust", "fail", "fails", "failure", "friendly"])
 NEW_FUNCTION = re.compile(r"\b(?:add|write|create)\s+(?:a|another|a new|one more)\s+(?:function|helper|module)\b"
                           r"|\banother (?:function|helper|module)\b", re.I)
 FALLBACK = "tidy_text"

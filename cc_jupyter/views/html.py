@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from typing import Callable
+from collections.abc import Callable
 
 PRE_STYLE = (
     "margin:0;padding:4px 6px;white-space:pre-wrap;word-break:break-word;"

@@ -6,8 +6,9 @@ drawing it — removing escapes, clipping, escaping HTML — can never reveal a 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 from ..text import clip, strip_escapes
 from .ansi import ansi_to_html
@@ -41,7 +42,7 @@ _STYLES = {
 class DisplayLine(NamedTuple):
     kind: str
     text: str  # masked
-    count: int = 1  # how many stdout lines this stands for (more than 1 for SKIP)
+    lines: int = 1  # how many stdout lines this stands for (more than 1 for SKIP, 0 for PARTIAL)
 
 
 def line_text(line: DisplayLine, limit: int = MAX_LINE_CHARS) -> str:

@@ -7,7 +7,7 @@ decoded stream-json records are masked again, and so is the unfinished line join
 from __future__ import annotations
 
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 from ..run.task import TaskState
 from ..text import clip
@@ -23,7 +23,7 @@ def display_lines(line: str, mask: Mask) -> list[DisplayLine]:
     if "{" in line[:8]:
         record = parse_record(line)
         if record is not None:
-            return [DisplayLine(d.kind, mask(d.text), d.count) for d in describe(record)]
+            return [DisplayLine(d.kind, mask(d.text), d.lines) for d in describe(record)]
     return [DisplayLine(OUTPUT, clip(line[:-1] if line.endswith("\r") else line, MAX_LINE_CHARS))]
 
 
@@ -147,12 +147,12 @@ class StdoutReader:
     def _append(self, display: DisplayLine) -> None:
         self.tail.append(display)
         self._new.append(display)
-        self.total += display.count
+        self.total += display.lines
 
     def _skipped(self, count: int) -> None:
         self.skipped += count
         if self._new and self._new[-1].kind == SKIP and self.tail and self.tail[-1] is self._new[-1]:
-            merged = skip_line(self._new[-1].count + count, self.task.name)
+            merged = skip_line(self._new[-1].lines + count, self.task.name)
             self._new[-1] = self.tail[-1] = merged
             self.total += count
         else:

@@ -8,7 +8,7 @@ sends can retitle, recolour, move or link the user's terminal.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..run.state import Run
 from ..text import clip, strip_escapes
@@ -115,8 +115,8 @@ def _bounded(lines: list[DisplayLine], max_lines: int, max_chars: int, task_name
         kept.append(text)
         start -= 1
     kept.reverse()
-    hidden = sum(line.count for line in lines[:start])
+    hidden = sum(line.lines for line in lines[:start])
     if hidden and start < len(lines) and lines[start].kind == SKIP:  # one notice, not two
-        hidden += lines[start].count
+        hidden += lines[start].lines
         kept.pop(0)
     return ([line_text(skip_line(hidden, task_name))] if hidden else []) + kept
