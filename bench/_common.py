@@ -35,7 +35,7 @@ def simulator_process() -> Iterator[str]:
 def flood_tasks(events: int, tasks: int = 8) -> dict[str, str]:
     """``tasks`` parallel tasks; the flood directive spreads ``events`` custom events over them."""
     prompts = {f"task-{i}": f"bench task {i}" for i in range(tasks)}
-    prompts["task-0"] += f"\nsim: flood={events}"
+    prompts["task-0"] += f"\nsim: flood={events} push=none"  # no git work: the server is not what is measured
     return prompts
 
 

@@ -58,9 +58,10 @@ def test_empty_data_line_dispatches_an_empty_event_but_no_data_dispatches_nothin
 
 
 def test_id_and_retry_fields():
-    events = decode(b"id: 7\nretry: 100\ndata: a\n\ndata: b\n\nid: bad\x00\ndata: c\n\n")
+    decoder = SSEDecoder()
+    events = decoder.feed(b"id: 7\nretry: 100\ndata: a\n\ndata: b\n\nid: bad\x00\ndata: c\n\n")
     assert [(e.id, e.data) for e in events] == [("7", "a"), ("7", "b"), ("7", "c")]
-    assert events[0].retry == 100
+    assert decoder.retry == 100
 
 
 def test_unknown_fields_are_ignored_and_field_without_colon():
@@ -107,8 +108,10 @@ def test_every_byte_boundary():
 
 
 def test_retry_with_thousands_of_digits_is_ignored_not_fatal():
-    events = decode(b"retry: " + b"9" * 5000 + b"\ndata: a\n\nretry: 12\ndata: b\n\n")
-    assert [(e.data, e.retry) for e in events] == [("a", None), ("b", 12)]
+    decoder = SSEDecoder()
+    assert pairs(decoder.feed(b"retry: " + b"9" * 5000 + b"\ndata: a\n\n")) == [("message", "a")]
+    assert decoder.retry is None
+    assert pairs(decoder.feed(b"retry: 12\ndata: b\n\n")) == [("message", "b")] and decoder.retry == 12
 
 
 def test_one_long_line_in_many_chunks_is_decoded_whole():

@@ -9,13 +9,16 @@ no exception that may carry a secret (headers, body) reaches the caller.
 from __future__ import annotations
 
 import asyncio
+import functools
+import os
+import ssl
 import time
 from collections.abc import AsyncIterator
 
 import httpx
 
 from ..errors import APIConnectionError, CloudCodeError
-from ..protocol.events import normalise
+from ..protocol.events import normalise_all
 from ..protocol.request import Request
 from ..protocol.sse import SSEDecoder
 from ..protocol.status import error_for_status, not_an_event_stream
@@ -30,7 +33,20 @@ _ERROR_BODY_LIMIT = 64 * 1024
 def make_client(connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> httpx.AsyncClient:
     """No read timeout: a run is silent for minutes while the model thinks."""
     timeout = httpx.Timeout(connect=connect_timeout, read=None, write=60.0, pool=connect_timeout)
-    return httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=True)
+    return httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=True, verify=tls_context())
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """httpx's default verification (certifi's CAs, or SSL_CERT_FILE / SSL_CERT_DIR), built once:
+    loading the CA bundle costs tens of milliseconds, which every run would pay again."""
+    import certifi
+
+    cafile = os.environ.get("SSL_CERT_FILE") or None
+    capath = os.environ.get("SSL_CERT_DIR") or None
+    if cafile is None and capath is None:
+        cafile = certifi.where()
+    return ssl.create_default_context(cafile=cafile, capath=capath)
 
 
 async def stream_into(
@@ -136,7 +152,6 @@ async def _close(response: httpx.Response) -> None:
 
 async def _consume(response: httpx.Response, run: Run, idle_timeout: float | None) -> None:
     decoder = SSEDecoder()
-    apply = run.apply
     chunks = response.aiter_bytes()
     idle = _IdleClock(idle_timeout) if idle_timeout else None
     if idle is not None:
@@ -144,17 +159,11 @@ async def _consume(response: httpx.Response, run: Run, idle_timeout: float | Non
     try:
         async for chunk in chunks:
             events = decoder.feed(chunk)
-            for sse in events:
-                event = normalise(sse)
-                if event is not None:
-                    apply(event)
-            run.commit()
-            if events and idle is not None:
-                idle.touch()
-        for sse in decoder.close():
-            event = normalise(sse)
-            if event is not None:
-                apply(event)
+            if events:
+                run.apply_all(normalise_all(events))
+                if idle is not None:
+                    idle.touch()
+        run.apply_all(normalise_all(decoder.close()))
     except _IdleTimeout:
         run.finish("idle_timeout", f"no event for {idle_timeout:g} s")
         return

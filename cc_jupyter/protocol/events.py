@@ -15,8 +15,9 @@ from typing import Any
 from .sse import SSEvent
 
 MAX_DEPTH = 64  # deeper JSON is kept as text: nothing downstream has to recurse further
+_SHALLOW = 2 * MAX_DEPTH  # characters: shorter JSON cannot nest deeper than MAX_DEPTH
 _UPDATE_KEYS = ("messages", "run_id")
-_raw_decode = json.JSONDecoder().raw_decode
+_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the C scanner: no Python frame per event
 _loads = json.loads
 
 
@@ -32,24 +33,42 @@ class Event:
 
 def normalise(sse: SSEvent) -> Event | None:
     """Turn one SSE event into an :class:`Event`; ``None`` for an event with empty data."""
-    raw = sse.data
-    if not raw:
-        return None
-    try:
-        payload: Any = _parse(raw)
-    except (ValueError, RecursionError):
-        return Event(sse.event, raw, "A", sse.id)  # not JSON (or absurdly deep): kept as text
-    if raw.count("[") + raw.count("{") > MAX_DEPTH and _depth(payload) > MAX_DEPTH:
-        return Event(sse.event, raw, "A", sse.id)
-    kind = sse.event
-    framing = "A"
-    if type(payload) is dict and "data" in payload and isinstance(payload.get("event"), str):
-        framing = "B" if kind == "message" else "C"
-        kind = payload["event"]
-        payload = payload["data"]
-    if kind == "updates":
-        payload = unwrap_node(payload)
-    return Event(kind, payload, framing, sse.id)
+    events = normalise_all([sse])
+    return events[0] if events else None
+
+
+def normalise_all(sses: list[SSEvent]) -> list[Event]:
+    """:func:`normalise` for every event of a network chunk (one loop: the hot path)."""
+    out: list[Event] = []
+    append = out.append
+    for kind, raw, event_id in sses:
+        if not raw:
+            continue
+        try:
+            payload, end = _scan(raw, 0)
+            if end != len(raw) and raw[end:].strip():
+                raise ValueError("extra data after the JSON document")
+        except (StopIteration, ValueError):
+            try:
+                payload = _loads(raw)  # leading whitespace (or not JSON: ValueError)
+            except (ValueError, RecursionError):
+                append(Event(kind, raw, "A", event_id))  # not JSON: kept as text
+                continue
+        except RecursionError:
+            append(Event(kind, raw, "A", event_id))  # absurdly deep: kept as text
+            continue
+        if len(raw) > _SHALLOW and raw.count("[") + raw.count("{") > MAX_DEPTH and _depth(payload) > MAX_DEPTH:
+            append(Event(kind, raw, "A", event_id))
+            continue
+        framing = "A"
+        if type(payload) is dict and "data" in payload and type(payload.get("event")) is str:
+            framing = "B" if kind == "message" else "C"
+            kind = payload["event"]
+            payload = payload["data"]
+        if kind == "updates":
+            payload = unwrap_node(payload)
+        append(Event(kind, payload, framing, event_id))
+    return out
 
 
 def unwrap_node(payload: Any) -> Any:
@@ -59,17 +78,6 @@ def unwrap_node(payload: Any) -> Any:
         if type(inner) is dict and any(key in inner for key in _UPDATE_KEYS):
             return inner
     return payload
-
-
-def _parse(text: str) -> Any:
-    """``json.loads``, faster on the usual case of a compact document with nothing around it."""
-    try:
-        value, end = _raw_decode(text)
-    except ValueError:
-        return _loads(text)  # leading whitespace, or not JSON (raises ValueError)
-    if end != len(text) and text[end:].strip():
-        raise ValueError("extra data after the JSON document")
-    return value
 
 
 def _depth(value: Any) -> int:

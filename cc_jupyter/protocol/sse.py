@@ -13,20 +13,21 @@ was seen, and copy the unfinished line on every chunk.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _BOM = b"\xef\xbb\xbf"
 _MAX_RETRY_DIGITS = 10  # a longer ``retry:`` value is ignored (int() of thousands of digits raises)
 
 
-@dataclass(slots=True)
-class SSEvent:
+class SSEvent(NamedTuple):
     """One dispatched event: ``event`` is ``"message"`` when the stream named none."""
 
     event: str
     data: str
     id: str
-    retry: int | None = None
+
+
+_new = tuple.__new__  # builds an SSEvent without NamedTuple's slower constructor: once per event
 
 
 class SSEDecoder:
@@ -39,7 +40,7 @@ class SSEDecoder:
         self._event = ""
         self._data: list[str] = []
         self._last_id = ""
-        self._retry: int | None = None
+        self.retry: int | None = None  # the reconnection time the stream asked for, in ms (unused)
         self.comments = 0  # keep-alive comment lines seen
 
     def feed(self, chunk: bytes) -> list[SSEvent]:
@@ -90,18 +91,27 @@ class SSEDecoder:
 
     def _lines(self, lines: list[bytes]) -> list[SSEvent]:
         events: list[SSEvent] = []
+        append = events.append
         data = self._data
-        # The common "data: ..." and "event: ..." lines are handled inline: this loop runs
-        # once per line of a stream that may carry thousands of events per second.
+        event = self._event
+        # "data: ...", "event: ..." and blank lines are handled inline: this loop runs once per
+        # line of a stream that may carry thousands of events per second.
         for line in lines:
             if not line:
-                self._dispatch(events)
+                if data:
+                    text = data[0] if len(data) == 1 else "\n".join(data)
+                    append(_new(SSEvent, (event or "message", text, self._last_id)))
+                    data.clear()
+                event = ""
             elif line[:6] == b"data: ":
                 data.append(line[6:].decode("utf-8", "replace"))
             elif line[:7] == b"event: ":
-                self._event = line[7:].decode("utf-8", "replace")
+                event = line[7:].decode("utf-8", "replace")
             else:
+                self._event = event
                 self._line(line, events)
+                event = self._event
+        self._event = event
         return events
 
     def _line(self, line: bytes, events: list[SSEvent]) -> None:
@@ -121,12 +131,13 @@ class SSEDecoder:
         elif name == b"id" and b"\x00" not in value:
             self._last_id = value.decode("utf-8", "replace")
         elif name == b"retry" and value.isdigit() and len(value) <= _MAX_RETRY_DIGITS:
-            self._retry = int(value)
+            self.retry = int(value)
         # any other field is ignored, as the spec says
 
     def _dispatch(self, events: list[SSEvent]) -> None:
         data = self._data
         if data:
-            events.append(SSEvent(self._event or "message", data[0] if len(data) == 1 else "\n".join(data), self._last_id, self._retry))
+            text = data[0] if len(data) == 1 else "\n".join(data)
+            events.append(_new(SSEvent, (self._event or "message", text, self._last_id)))
             data.clear()
         self._event = ""

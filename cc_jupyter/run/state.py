@@ -167,6 +167,30 @@ class Run:
         self.version += 1
         return True
 
+    def apply_all(self, events: list[Event]) -> None:
+        """Fold the events of one network chunk, then release their stdout (see :meth:`commit`)."""
+        adders: dict[Any, Callable[[str], None]] = {}  # task name -> add, until the next commit
+        count = 0
+        for event in events:
+            data = event.data
+            if event.type == "custom" and type(data) is dict and len(data) <= 2:  # the hot path
+                stdout = data.get("stdout")
+                if type(stdout) is str and (len(data) == 1 or "task_name" in data):
+                    count += 1
+                    name = data.get("task_name")
+                    add = adders.get(name)
+                    if add is None:
+                        self._stdout(name, stdout)
+                        if name.__class__ is str:
+                            adders[name] = self._task_of_name[name].output.add
+                    else:
+                        add(stdout)
+                    continue
+            adders.clear()  # apply() may commit
+            self.apply(event)
+        self.event_count += count
+        self.commit()
+
     def apply(self, event: Event) -> None:
         """Fold one normalised event into the state; unknown events are kept, never fatal."""
         self.event_count += 1
@@ -174,7 +198,7 @@ class Run:
         if event.type == "custom" and type(data) is dict:
             stdout = data.get("stdout")
             if type(stdout) is str and (len(data) == 1 or (len(data) == 2 and "task_name" in data)):
-                self._stdout(data.get("task_name"), stdout)  # the hot path: one append
+                self._stdout(data.get("task_name"), stdout)
                 return
             if stdout is not None:
                 self._stdout(data.get("task_name"), stdout if isinstance(stdout, str) else _json_text(stdout))

@@ -111,6 +111,7 @@ Volume and timing
     lines=N              N extra stdout lines per task ...
     interval=SECONDS     ... that far apart (default 0.3 x pace)
     flood=N              N short custom events round-robin over the tasks, pre-rendered, 64 KiB writes
+    width=N              each flood line is N characters, newline included (numbered from 7)
 
 Commits (the simulated GitHub)
     commits=N            N commits (default 1): the module, then its tests, then changelog notes

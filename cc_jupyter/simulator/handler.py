@@ -11,7 +11,6 @@ from . import control, github_api, invoke
 from .state import State
 from .stream import Disconnected, Stopped, wait
 
-
 MAX_BODY = 16 * 1024 * 1024
 JSON = "application/json"
 ROUTES = {invoke.PATH: "POST", **control.ROUTES}  # path -> method

@@ -29,6 +29,7 @@ class Flood:
     count: int
     tasks: tuple[str, ...]
     with_task: bool
+    width: int = 0  # characters per line, newline included (0: "[task] line N of TOTAL")
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,7 @@ OPTIONS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "lines": (_number(int), "N extra stdout lines per task"),
     "interval": (_number(float), "SECONDS between those lines (default 0.3 x pace)"),
     "flood": (_number(int), "N short custom events round-robin over the tasks, written in 64 KiB writes"),
+    "width": (_number(int, 2, 1_000_000), "each flood line is WIDTH characters, newline included (numbered from 7)"),
     "commits": (_number(int, 1, 50), "the agent makes N commits (default 1): the module, its tests, changelog notes"),
     "push": (_choice("branch", "none"), "none: the agent commits nothing and says it pushed nothing (default: branch)"),
     "push_branch": (_branch, "push to branch NAME instead (created from the requested branch), and say so"),
@@ -152,6 +153,7 @@ class Scenario:
     lines: int = 0
     interval: float | None = None
     flood: int = 0
+    width: int = 0
     commits: int = 1
     push: str = "branch"
     push_branch: str | None = None

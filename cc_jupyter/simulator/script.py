@@ -55,7 +55,7 @@ def _interleave(per_task: list[list[story.Step]], runs: list[TaskRun], sc: Scena
             items.extend(step.items)
         if k == 0 and sc.flood:
             with_task = runs[0].labelled or not sc.notask
-            items.append(Flood(sc.flood, tuple(t.name for t in runs), with_task))
+            items.append(Flood(sc.flood, tuple(t.name for t in runs), with_task, sc.width))
         if k == HOLD_AFTER_ROUND and sc.hold:
             items.append(Hold(sc.hold))
         if k == middle - 1 and sc.silence:

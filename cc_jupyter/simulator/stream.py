@@ -130,7 +130,7 @@ class Player:
 
     def _flood(self, fl: Flood, cut_at: int | None) -> None:
         count = fl.count if cut_at is None else max(0, min(fl.count, cut_at - self.sent))
-        body = flood.render(self.wire, self.sent, count, fl.count, fl.tasks, fl.with_task)
+        body = flood.render(self.wire, self.sent, count, fl.count, fl.tasks, fl.with_task, fl.width)
         for block in flood.blocks(body):
             self._send(block)
         self.sent += count
