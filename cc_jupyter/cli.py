@@ -1,4 +1,4 @@
-"""``python -m cc_jupyter demo``: the quickstart against the simulator, in JupyterLab or headless."""
+"""``python -m cc_jupyter``: the demo (the quickstart against the simulator) and the simulator."""
 
 from __future__ import annotations
 
@@ -10,18 +10,41 @@ import sys
 from collections.abc import MutableMapping
 from pathlib import Path
 
+from .secrets import SECRET_ENVIRONMENT_VARIABLES
+
 QUICKSTART = Path("notebooks") / "01-quickstart.ipynb"
+NEXT_STEPS = """\
+Next:
+  python -m cc_jupyter demo --lab      open the same notebook in JupyterLab and watch it live
+  notebooks/                           the quickstart, parallel tasks, and a teaching notebook
+  with a real account                  set CLOUDCODE_API_KEY and GITHUB_TOKEN (or %cloudcode login
+                                       in a notebook); %cloudcode demo off leaves the simulator
+"""
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cc_jupyter", description="cc_jupyter command line")
-    commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="open the quickstart against the local simulator (no key needed)")
+    parser = argparse.ArgumentParser(
+        prog="python -m cc_jupyter",
+        description="cc_jupyter drives the Cloud Coding API (a hosted coding agent) from Jupyter: "
+        "%load_ext cc_jupyter, then a %%cloudcode cell. These commands try it without a key.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    demo = commands.add_parser("demo", help="run the quickstart notebook against the local simulator (no key needed)")
     mode = demo.add_mutually_exclusive_group()
-    mode.add_argument("--lab", action="store_true", help="open JupyterLab (default where a browser can open)")
-    mode.add_argument("--headless", action="store_true", help="run the quickstart and print its transcript")
-    demo.add_argument("--notebook", type=Path, help="notebook to open or run (default: the quickstart)")
-    args = parser.parse_args(argv)
+    mode.add_argument("--lab", action="store_true", help="open it in JupyterLab (the default where a browser can open)")
+    mode.add_argument("--headless", action="store_true", help="run it here and print its transcript")
+    demo.add_argument("--notebook", type=Path, help="the notebook to open or run (default: the quickstart)")
+    commands.add_parser(
+        "simulator", help="serve the simulated API on loopback (options: python -m cc_jupyter simulator --help)",
+        add_help=False,
+    )
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "simulator":
+        from .simulator.__main__ import main as serve
+
+        return serve(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     notebook = args.notebook or find_quickstart()
     headless = args.headless or (not args.lab and not _can_open_browser())
     return run_headless(notebook) if headless else run_lab(notebook)
@@ -37,7 +60,7 @@ def find_quickstart() -> Path:
 def use_demo_environment(environ: MutableMapping[str, str]) -> MutableMapping[str, str]:
     """Demo mode on, and no real key anywhere: demo mode never sends one."""
     environ["CLOUDCODE_DEMO"] = "1"
-    for name in ("CLOUDCODE_API_KEY", "GITHUB_TOKEN", "GH_TOKEN"):
+    for name in SECRET_ENVIRONMENT_VARIABLES:
         environ.pop(name, None)
     return environ
 
@@ -68,6 +91,7 @@ def run_headless(notebook: Path) -> int:
             elif "text/plain" in output.get("data", {}):
                 print(output["data"]["text/plain"])
         print()
+    print(NEXT_STEPS)
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,26 @@ def test_headless_demo_prints_the_quickstart_transcript():
     assert "Running 01-quickstart.ipynb against the local simulator" in out
     assert "demo mode on" in out and "completed completed" in out and "same thread: True" in out
     assert "simulator" in out and "must-not-be-used" not in out
+    assert "Next:" in out and "demo --lab" in out and "CLOUDCODE_API_KEY" in out
+
+
+def test_help_lists_every_command_with_one_line():
+    done = subprocess.run([sys.executable, "-m", "cc_jupyter", "--help"], capture_output=True, text=True, check=True)
+    assert "Cloud Coding API" in done.stdout
+    for command in ("demo", "simulator"):
+        assert re.search(rf"^\s+{command}\s", done.stdout, re.M), command
+
+
+def test_simulator_command_serves_and_says_where_to_point(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-m", "cc_jupyter", "simulator", "--port", "0"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        first, second = proc.stdout.readline(), proc.stdout.readline()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert first.startswith("cc_jupyter simulator listening on http://127.0.0.1:")
+    assert "CLOUDCODE_API_URL" in second
 
 
 def test_unknown_command_is_a_usage_error():

@@ -125,7 +125,7 @@ async def _send(client: httpx.AsyncClient, request: Request, thread_id: str | No
         raise APIConnectionError(
             f"Timed out connecting to {request.endpoint} — check the network and CLOUDCODE_API_URL."
         ) from None
-    except httpx.HTTPError as error:
+    except (httpx.HTTPError, OSError) as error:  # OSError: TLS and socket errors older httpx let through
         raise APIConnectionError(
             f"Could not reach {request.endpoint} ({_reason(error, run)}) — check CLOUDCODE_API_URL and your network."
         ) from None
