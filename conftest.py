@@ -22,6 +22,10 @@ _SIMULATOR = pytest.StashKey[Simulator]()
 def pytest_sessionstart(session: pytest.Session) -> None:
     for name in _SECRET_VARIABLES:
         os.environ.pop(name, None)
+    # The shipped notebooks (nbval) must replay their recordings: none of their cells may go live.
+    # Tests that run cells live say so (tests/kernel.py, the shell fixture).
+    os.environ["CLOUDCODE_REPLAY"] = "only"
+    os.environ.pop("CLOUDCODE_RECORD_DIR", None)
     sim = Simulator(host="127.0.0.1", port=0, pace=0, quiet=True).start()
     session.config.stash[_SIMULATOR] = sim
     os.environ["CLOUDCODE_DEMO_URL"] = sim.url

@@ -5,14 +5,16 @@ Usage: python bench/bench_stream.py [--events 100000] [--rounds 5]
 (a) bare httpx + httpx-sse + json.loads, (b) the docs' approach (requests, iter_lines,
 json.loads of data: lines), (c) cc_jupyter.invoke to a completed Run (decode, normalise, mask,
 fold). All three read the same stream from the simulator (a child process) on loopback in the
-same run, rounds interleaved; ratios are of median times.
-Targets: (c)/(b) <= 1 — the complete client ahead of the naive loop —, import <= 100 ms.
+same run, rounds interleaved; ratios are of median times. (d) is (c) writing a recording.
+Targets: (c)/(b) <= 1 — the complete client ahead of the naive loop —, (d)/(c) <= 1.1,
+import <= 100 ms.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import tempfile
 
 from _common import (
     API_KEY,
@@ -59,23 +61,25 @@ def docs_requests(url: str, events: int) -> int:
     return count
 
 
-def cc_jupyter_run(url: str, events: int) -> int:
+def cc_jupyter_run(url: str, events: int, record: str | None = None) -> int:
     import cc_jupyter
 
-    run = cc_jupyter.invoke(tasks=flood_tasks(events), repo=REPO, api_url=url, api_key=API_KEY, github_token=GITHUB_TOKEN)
+    run = cc_jupyter.invoke(tasks=flood_tasks(events), repo=REPO, api_url=url, api_key=API_KEY, github_token=GITHUB_TOKEN,
+                            record=record or False)
     assert run.status == "completed", run.error
     return run.event_count
 
 
 def main() -> None:
     args = parse_args(__doc__)
-    with simulator_process() as url:
+    with simulator_process() as url, tempfile.TemporaryDirectory() as recordings:
         results = best_of(
             args.rounds,
             {
                 "(a) httpx + httpx-sse + json.loads": lambda: bare_httpx(url, args.events),
                 "(b) requests iter_lines (docs)": lambda: docs_requests(url, args.events),
                 "(c) cc_jupyter.invoke -> Run": lambda: cc_jupyter_run(url, args.events),
+                "(d) the same, recording": lambda: cc_jupyter_run(url, args.events, recordings),
             },
         )
     base = results["(a) httpx + httpx-sse + json.loads"][0]
@@ -84,6 +88,8 @@ def main() -> None:
         print(f"  {name:38} {count:>8,} events  {seconds:6.3f} s  {count / seconds:>10,.0f} events/s  x{seconds / base:.2f} of (a)")
     ratio = results["(c) cc_jupyter.invoke -> Run"][0] / results["(b) requests iter_lines (docs)"][0]
     print(f"(c)/(b) = {ratio:.2f}  (target <= 1)")
+    overhead = results["(d) the same, recording"][0] / results["(c) cc_jupyter.invoke -> Run"][0]
+    print(f"(d)/(c) = {overhead:.2f}  (recording overhead; target <= 1.10)")
     seconds = import_time("cc_jupyter")
     print(f"import cc_jupyter: {seconds * 1000:.1f} ms (target <= 100 ms)")
     seconds = import_time("cc_jupyter", setup="from IPython.core.interactiveshell import InteractiveShell; ip = InteractiveShell.instance()",

@@ -3,7 +3,7 @@
 Importing this package is cheap: httpx and ipywidgets load only when a run starts or a view
 is shown. The layers, each importing only those before it::
 
-    errors, text, secrets -> protocol -> run -> client -> views -> magics
+    errors, text, secrets -> protocol -> run -> recordings -> client -> views -> magics
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ __all__ = [
     "ainvoke",
     "prepare",
     "start",
+    "load_run",
     "Run",
     "RunError",
     "RunInfo",
@@ -62,6 +63,7 @@ _LAZY = {
     "ainvoke": "cc_jupyter.client.api",
     "prepare": "cc_jupyter.client.api",
     "start": "cc_jupyter.client.api",
+    "load_run": "cc_jupyter.recordings.reader",
     "RunHandle": "cc_jupyter.client.handle",
     "Run": "cc_jupyter.run.state",
     "RunError": "cc_jupyter.run.state",
@@ -74,6 +76,7 @@ if TYPE_CHECKING:
     from .client.api import ainvoke, invoke, prepare, start
     from .client.handle import RunHandle
     from .protocol.request import Request
+    from .recordings.reader import load_run
     from .run.state import Run, RunError, RunInfo
     from .run.task import TaskState
 

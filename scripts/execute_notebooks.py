@@ -1,20 +1,29 @@
-"""Re-execute the notebooks in demo mode and save them in one clean state.
+"""Re-execute the notebooks in demo mode, record their runs, and save them in one clean state.
 
 Usage: python scripts/execute_notebooks.py [notebooks/NAME.ipynb ...]
 
 Clean means: outputs from a fresh kernel against the simulator, execution counts in order,
 no widget state, no secrets (the environment's keys are removed before the kernel starts).
-The checked cells (NBVAL_CHECK_OUTPUT) are what nbval compares in the tests.
+The runs are recorded afresh in notebooks/.cloudcode/runs, so that *Run All* (on Binder, or
+after a restart) replays them; the simulator behaves as notebooks/.cloudcode/simulator-rules.json
+says for their prompts, which read like real prompts. The checked cells (NBVAL_CHECK_OUTPUT) are
+what nbval compares in the tests, against the replays.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
+from cc_jupyter.magics.demo import simulator_rules
+from cc_jupyter.recordings.recorder import DEFAULT_DIRECTORY
+from cc_jupyter.secrets import SECRET_ENVIRONMENT_VARIABLES
+from cc_jupyter.simulator import Simulator
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
@@ -35,12 +44,15 @@ def execute(path: Path) -> None:
 
 
 def main() -> None:
-    for name in ("CLOUDCODE_API_KEY", "GITHUB_TOKEN", "GH_TOKEN", "CLOUDCODE_API_URL", "CLOUDCODE_REPO"):
+    for name in (*SECRET_ENVIRONMENT_VARIABLES, "CLOUDCODE_API_URL", "CLOUDCODE_REPO", "CLOUDCODE_RECORD_DIR"):
         os.environ.pop(name, None)
-    os.environ["CLOUDCODE_DEMO"] = "1"
-    paths = [Path(p) for p in sys.argv[1:]] or sorted(NOTEBOOKS.glob("*.ipynb"))
-    for path in paths:
-        execute(path)
+    paths = [Path(p).resolve() for p in sys.argv[1:]] or sorted(NOTEBOOKS.glob("*.ipynb"))
+    if not sys.argv[1:]:
+        shutil.rmtree(NOTEBOOKS / DEFAULT_DIRECTORY, ignore_errors=True)  # every recording made anew
+    with Simulator(host="127.0.0.1", port=0, quiet=True, rules=simulator_rules(NOTEBOOKS)) as simulator:
+        os.environ.update(CLOUDCODE_DEMO="1", CLOUDCODE_DEMO_URL=simulator.url, CLOUDCODE_REPLAY="never")
+        for path in paths:
+            execute(path)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import queue
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,11 +48,16 @@ class Reply:
 
 
 class Kernel:
-    """Start with ``Kernel(env)``; ``execute(code)`` blocks and returns a :class:`Reply`."""
+    """Start with ``Kernel(env)``; ``execute(code)`` blocks and returns a :class:`Reply`.
+
+    Its runs go live and are recorded in a directory of its own, unless ``env`` says otherwise
+    (``CLOUDCODE_REPLAY``, ``CLOUDCODE_RECORD_DIR``)."""
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         self.manager = KernelManager(kernel_name="python3")
-        full_env = {**os.environ, **(env or {})}
+        self.recordings = tempfile.mkdtemp(prefix="cc-jupyter-kernel-recordings-")
+        defaults = {"CLOUDCODE_REPLAY": "never", "CLOUDCODE_RECORD_DIR": self.recordings}
+        full_env = {**os.environ, **defaults, **(env or {})}
         self.manager.start_kernel(env=full_env)
         self.client = self.manager.client()
         self.client.start_channels()
@@ -118,3 +125,4 @@ class Kernel:
     def shutdown(self) -> None:
         self.client.stop_channels()
         self.manager.shutdown_kernel(now=True)
+        shutil.rmtree(self.recordings, ignore_errors=True)

@@ -1,7 +1,8 @@
 """The notebook in a real JupyterLab and Chromium: live tabs while the cell runs, the Stop
 button, and the static transcript that replaces the widget and survives save + reload.
 
-Runs go to the session's simulator (``CLOUDCODE_DEMO_URL``, set in ``conftest.py``).
+Runs go live to a simulator of the test's own, with the notebooks' rules (their prompts carry no
+``sim:`` lines).
 Screenshots land in ``artifacts/browser/`` at the repository root.
 """
 
@@ -16,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from cc_jupyter.magics.demo import simulator_rules
+from cc_jupyter.simulator import Simulator
 
 from .lab import CHROMIUM_ARGS, LabServer, NotebookPage, require_chromium, wait_until
 
@@ -45,18 +49,21 @@ def _without_outputs(path: Path) -> None:
 
 
 @pytest.fixture
-def lab(tmp_path: Path, simulator: Any) -> Iterator[LabServer]:
+def lab(tmp_path: Path) -> Iterator[LabServer]:
     root = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks", root)
     _without_outputs(root / NOTEBOOK)
     env = {k: v for k, v in os.environ.items() if k not in SECRET_VARS}
-    env.update(CLOUDCODE_DEMO="1", CLOUDCODE_DEMO_URL=simulator.url)
-    server = LabServer(root, tmp_path / "lab-state", env)
-    try:
-        server.wait_ready()
-        yield server
-    finally:
-        server.stop()
+    # Live runs (not the shipped recordings), against a simulator that streams as the notebooks' rules say.
+    with Simulator(pace=0, quiet=True, rules=simulator_rules(root)) as simulator:
+        env.update(CLOUDCODE_DEMO="1", CLOUDCODE_DEMO_URL=simulator.url, CLOUDCODE_REPLAY="never",
+                   CLOUDCODE_RECORD_DIR=str(tmp_path / "recordings"))
+        server = LabServer(root, tmp_path / "lab-state", env)
+        try:
+            server.wait_ready()
+            yield server
+        finally:
+            server.stop()
 
 
 @pytest.fixture
@@ -128,7 +135,7 @@ def _run(lab: LabServer, page: Any, nb: NotebookPage) -> None:
         return labels if len(labels) == len(TASKS) + 1 else None
 
     labels = wait_until(all_tabs, 60, "the task tabs in the cell's output")
-    for name, label in zip(TASKS, labels, strict=True):
+    for name, label in zip(TASKS, labels[: len(TASKS)], strict=True):
         assert label.endswith(name), labels  # "● unit-tests": status mark, then the task name
     assert labels[-1].startswith("Agent"), labels
     assert cell.get_by_role("button", name="Stop").is_visible()

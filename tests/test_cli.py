@@ -22,6 +22,7 @@ def test_headless_demo_prints_the_quickstart_transcript():
     out = done.stdout
     assert "Running 01-quickstart.ipynb against the local simulator" in out
     assert "demo mode on" in out and "completed completed" in out and "same thread: True" in out
+    assert "replay · recorded" in out  # the quickstart replays its recordings: nothing is sent
     assert "simulator" in out and "must-not-be-used" not in out
     assert "Next:" in out and "demo --lab" in out and "CLOUDCODE_API_KEY" in out
 

@@ -20,10 +20,11 @@ REPO = "https://github.com/octo/shell-demo"
 
 
 @pytest.fixture
-def shell(simulator, monkeypatch):
+def shell(simulator, monkeypatch, tmp_path):
     """A fresh shell with the extension loaded and the environment pointing at the simulator."""
     for name, value in {"CLOUDCODE_API_URL": simulator.url, "CLOUDCODE_API_KEY": API_KEY,
-                        "GITHUB_TOKEN": GITHUB_TOKEN, "CLOUDCODE_REPO": REPO}.items():
+                        "GITHUB_TOKEN": GITHUB_TOKEN, "CLOUDCODE_REPO": REPO, "CLOUDCODE_REPLAY": "never",
+                        "CLOUDCODE_RECORD_DIR": str(tmp_path / "recordings")}.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("CLOUDCODE_DEMO", raising=False)
     ip = InteractiveShell.instance()

@@ -18,12 +18,13 @@ from .conftest import API_KEY, GITHUB_TOKEN
 REPO = "https://github.com/octo/saved"
 
 
-def env_for(simulator) -> dict[str, str]:
+def env_for(simulator, recordings) -> dict[str, str]:
     return {**os.environ, "CLOUDCODE_API_URL": simulator.url, "CLOUDCODE_API_KEY": API_KEY,
-            "GITHUB_TOKEN": GITHUB_TOKEN, "CLOUDCODE_REPO": REPO}
+            "GITHUB_TOKEN": GITHUB_TOKEN, "CLOUDCODE_REPO": REPO, "CLOUDCODE_REPLAY": "never",
+            "CLOUDCODE_RECORD_DIR": str(recordings)}
 
 
-def test_terminal_ipython_prints_text(simulator):
+def test_terminal_ipython_prints_text(simulator, tmp_path):
     code = (
         'get_ipython().run_line_magic("load_ext", "cc_jupyter")\n'
         'get_ipython().run_cell_magic("cloudcode", "-p -o run", "## unit-tests\\nAdd tests\\n## docs\\nWrite docs\\n")\n'
@@ -32,7 +33,7 @@ def test_terminal_ipython_prints_text(simulator):
     )
     done = subprocess.run(
         [sys.executable, "-m", "IPython", "--no-banner", "--quick", "--colors=NoColor", "--no-term-title", "-c", code],
-        env=env_for(simulator), capture_output=True, text=True, timeout=120,
+        env=env_for(simulator, tmp_path), capture_output=True, text=True, timeout=120,
     )
     out = done.stdout
     assert done.returncode == 0, done.stderr
@@ -57,9 +58,13 @@ def executed(simulator, tmp_path_factory):
         nbformat.v4.new_code_cell("import time\nwhile bg.status == 'running':\n    time.sleep(0.1)"),
         nbformat.v4.new_code_cell("print(bg.status)"),
     ]
-    os.environ.update({k: v for k, v in env_for(simulator).items() if k.startswith(("CLOUDCODE_", "GITHUB_"))})
-    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
-    path = tmp_path_factory.mktemp("nb") / "executed.ipynb"
+    folder = tmp_path_factory.mktemp("nb")
+    with pytest.MonkeyPatch.context() as patch:  # the kernel inherits this process's environment
+        for name, value in env_for(simulator, folder / "recordings").items():
+            if name.startswith(("CLOUDCODE_", "GITHUB_")):
+                patch.setenv(name, value)
+        NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
+    path = folder / "executed.ipynb"
     nbformat.write(nb, path)
     return path
 
@@ -74,7 +79,7 @@ def test_saved_notebook_holds_transcripts_not_widgets_and_no_secrets(executed):
     htmls = ["".join(h) if isinstance(h, list) else h for h in htmls]
     assert len(htmls) == 3 and "unit-tests" in htmls[0] and "docs" in htmls[0]
     assert "completed" in htmls[2] and "In the background" in htmls[2]  # the --no-wait run's transcript
-    assert "&lt;b&gt;now&lt;/b&gt;" in htmls[0] or "<b>now</b>" not in htmls[0]
+    assert "Write docs &lt;b&gt;now&lt;/b&gt;" in htmls[0] and "<b>now</b>" not in htmls[0]
     assert "completed" in htmls[1] and "****" in htmls[1]
     assert GITHUB_TOKEN not in text and API_KEY not in text and "ghp_" not in text
     # nbclient records the state of every widget model it saw, closed or not: the live view

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from typing import Any
+from pathlib import Path
+from typing import Any, Union
 
 from ..errors import CloudCodeError
 from ..protocol.request import Request, build_request
 from ..protocol.settings import Settings, env_settings
+from ..recordings.recorder import DEFAULT_DIRECTORY, Recorder
 from ..run.state import Run
 from .handle import RunHandle, without_traceback
 from .transport import DEFAULT_CONNECT_TIMEOUT
+
+Record = Union[bool, str, "os.PathLike[str]", None]  # what ``record=`` takes
 
 
 def prepare(
@@ -27,12 +32,27 @@ def prepare(
     return build_request(prompt, tasks, settings=settings or env_settings(), **options)
 
 
+def recorder_for(record: Record, **options: Any) -> Recorder | None:
+    """The recorder ``record`` asks for: ``True`` (into ``CLOUDCODE_RECORD_DIR``, else
+    ``.cloudcode/runs``), a directory, ``False``; ``None`` records only when
+    ``CLOUDCODE_RECORD_DIR`` is set."""
+    if record is False:
+        return None
+    directory = os.environ.get("CLOUDCODE_RECORD_DIR", "").strip()
+    if record is None and not directory:
+        return None
+    if record is not None and record is not True:
+        directory = os.fspath(record)
+    return Recorder(Path(directory or DEFAULT_DIRECTORY), **options)
+
+
 def start(
     request: Request,
     *,
     run: Run | None = None,
     idle_timeout: float | None = None,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    recorder: Recorder | None = None,
 ) -> RunHandle:
     """Start ``request`` on the background loop and return its handle at once.
 
@@ -40,7 +60,7 @@ def start(
     from .transport import stream_into
 
     run = run if run is not None else Run(request)
-    coro = stream_into(request, run, idle_timeout=idle_timeout, connect_timeout=connect_timeout)
+    coro = stream_into(request, run, idle_timeout=idle_timeout, connect_timeout=connect_timeout, recorder=recorder)
     return RunHandle(run, coro)
 
 
@@ -57,6 +77,7 @@ def invoke(
     github_token: str | None = None,
     idle_timeout: float | None = None,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    record: Record = None,
 ) -> Run:
     """Run the agent on ``repo`` and return the finished :class:`~cc_jupyter.Run`.
 
@@ -66,13 +87,16 @@ def invoke(
     anything that fails before the stream starts; afterwards the Run's ``status`` and ``error``
     say how it ended (``run.raise_for_status()`` turns a failure into an exception).
     ``idle_timeout`` (seconds, default none) gives up when no event arrives for that long.
+    ``record`` writes a recording as the run streams (``True``, a directory; see
+    :func:`recorder_for`); ``cc_jupyter.load_run(run.recording)`` reads it back.
     Ctrl-C cancels and raises :class:`~cc_jupyter.RunCancelled` (its ``.run`` keeps what arrived).
     """
     request = prepare(
         prompt, tasks=tasks, repo=repo, branch=branch, haiku=haiku, thread_id=thread_id,
         api_url=api_url, api_key=api_key, github_token=github_token,
     )
-    return start(request, idle_timeout=idle_timeout, connect_timeout=connect_timeout).wait()
+    recorder = recorder_for(record)
+    return start(request, idle_timeout=idle_timeout, connect_timeout=connect_timeout, recorder=recorder).wait()
 
 
 async def ainvoke(
@@ -88,6 +112,7 @@ async def ainvoke(
     github_token: str | None = None,
     idle_timeout: float | None = None,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    record: Record = None,
 ) -> Run:
     """Async twin of :func:`invoke`, for code already running in an event loop."""
     from .transport import stream_into
@@ -97,6 +122,9 @@ async def ainvoke(
         api_url=api_url, api_key=api_key, github_token=github_token,
     )
     try:
-        return await stream_into(request, Run(request), idle_timeout=idle_timeout, connect_timeout=connect_timeout)
+        return await stream_into(
+            request, Run(request), idle_timeout=idle_timeout, connect_timeout=connect_timeout,
+            recorder=recorder_for(record),
+        )
     except CloudCodeError as error:
         raise without_traceback(error) from None

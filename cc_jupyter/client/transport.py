@@ -23,6 +23,7 @@ from ..protocol.request import Request
 from ..protocol.sse import SSEDecoder
 from ..protocol.status import error_for_status, not_an_event_stream
 from ..protocol.threads import should_resend_without_thread, thread_id_from_headers, thread_id_to_send
+from ..recordings.recorder import Recorder
 from ..run.state import Run, RunError
 from ..text import one_line
 
@@ -56,17 +57,21 @@ async def stream_into(
     client: httpx.AsyncClient | None = None,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     idle_timeout: float | None = None,
+    recorder: Recorder | None = None,
 ) -> Run:
     """Run ``request`` to its end, filling ``run``. Raises :class:`CloudCodeError` only before
     the stream starts; afterwards every outcome is recorded on the run (status, error).
 
     ``idle_timeout``: give up when no event arrived for that many seconds (keep-alive comments
-    do not count: they show the connection is alive, not that the agent is)."""
+    do not count: they show the connection is alive, not that the agent is). ``recorder``
+    writes the run to a recording as it streams, and how it ended."""
     own_client = client is None
     http = client if client is not None else make_client(connect_timeout)
     try:
         try:
             response = await _open(http, request, run)
+            if recorder is not None:
+                recorder.begin(run)
         except CloudCodeError as error:
             run.fail(RunError("http", error.message))
             raise
@@ -88,6 +93,8 @@ async def stream_into(
         finally:
             await _close(response)
     finally:
+        if recorder is not None:
+            recorder.close(run)
         if own_client:
             await http.aclose()
     return run

@@ -13,6 +13,7 @@ from IPython.core.magic_arguments import MagicArgumentParser
 
 from ..protocol.request import check_thread_id
 from ..protocol.settings import Settings
+from ..recordings.library import Library
 from ..secrets import SecretMasker, clean_secret, mask_hint
 from ..text import clip, strip_escapes
 from ..views.style import format_duration, repo_label
@@ -38,6 +39,10 @@ class CommandHost(Protocol):
 
     def remember_threads(self, runs: list[LiveRun]) -> None: ...
 
+    def library(self) -> Library: ...
+
+
+RECORDED_SHOWN = 20  # recorded runs listed by %cloudcode history
 
 Handler = Callable[["CommandHost", argparse.Namespace], None]
 
@@ -153,6 +158,7 @@ def _thread(magics: CommandHost, args: argparse.Namespace) -> None:
         print(f"thread for {where}: {_current_thread(magics, s) or '(none: the next run starts one)'}")
     elif args.target == "new":
         magics.session.set_thread(s.repo, s.branch, None)
+        magics.session.positions.pop((s.repo, s.branch), None)
         print(f"cloudcode: the next run on {where} starts a new thread.")
     else:
         try:
@@ -163,7 +169,7 @@ def _thread(magics: CommandHost, args: argparse.Namespace) -> None:
         print(f"cloudcode: runs on {where} now continue thread {thread}.")
 
 
-@subcommand("history", "[clear]", "the runs of this kernel; `history clear` forgets the finished ones",
+@subcommand("history", "[clear]", "this kernel's runs, then runs recorded before; `history clear` forgets the finished ones",
             (("action",), {"nargs": "?", "choices": ["clear"]}))
 def _history(magics: CommandHost, args: argparse.Namespace) -> None:
     session = magics.session
@@ -171,19 +177,56 @@ def _history(magics: CommandHost, args: argparse.Namespace) -> None:
         cleared = session.clear_finished()
         print(f"cloudcode: forgot {cleared} finished run{'s' if cleared != 1 else ''} (runs bound to a variable stay there).")
         return
-    if not session.runs:
+    header = f"{'#':>8}  {'started':16}  {'repo@branch':32}  {'thread':36}  {'status':12}  {'time':>9}  "
+    if session.runs:
+        print(header + "tasks")
+        for live in session.runs:
+            summary = live.summary
+            started = time.strftime("%Y-%m-%d %H:%M", time.localtime(summary.started_at))
+            thread = clip(strip_escapes(summary.thread_id or "-"), 36)
+            tasks = clip(strip_escapes(", ".join(summary.tasks)), 60)
+            print(f"{live.number:>8}  {started:16}  {repo_label(summary.repo, summary.branch)[:32]:32}  {thread:36}  "
+                  f"{summary.status:12}  {format_duration(summary.duration):>9}  {tasks}")
+    else:
         print("cloudcode: no runs in this kernel yet.")
+    earlier = [e for e in magics.library().entries() if e.kernel != session.kernel_id][-RECORDED_SHOWN:]
+    if earlier:
+        print(f"\nrecorded earlier in {magics.library().directory} (%cloudcode show ID displays one):")
+        print(header.replace("       #", "      ID") + "prompt")
+        for entry in earlier:
+            end = entry.end() or {}
+            thread = clip(strip_escapes(str(end.get("thread_id") or entry.header.get("thread_id") or "-")), 36)
+            duration = end.get("duration")
+            status = str(end.get("status") or "unfinished")
+            took = format_duration(duration) if isinstance(duration, (int, float)) else "–"
+            where = repo_label(str(entry.header.get("repo")), str(entry.header.get("branch")))
+            print(f"{entry.id[:8]:>8}  {entry.when:16}  {where[:32]:32}  {thread:36}  {status:12}  {took:>9}  "
+                  f"{strip_escapes(entry.prompt)}")
+
+
+@subcommand("show", "N | ID", "the transcript of run N of this kernel, or of a recorded run (ID: the start of its id)",
+            (("which",), {"metavar": "N|ID"}))
+def _show(magics: CommandHost, args: argparse.Namespace) -> None:
+    from IPython.display import display
+
+    from ..recordings.reader import load_run
+    from ..views.transcript import Transcript
+
+    live = magics.session.find(int(args.which)) if args.which.isdigit() else None
+    if live is not None and live.run is not None:
+        display(Transcript(live.run, source=live.source))
         return
-    print(f"{'#':>3}  {'started':8}  {'repo@branch':40}  {'thread':36}  {'status':12}  {'time':>9}  tasks")
-    for live in session.runs:
-        summary = live.summary
-        started = time.strftime("%H:%M:%S", time.localtime(summary.started_at))
-        thread = clip(strip_escapes(summary.thread_id or "-"), 36)
-        tasks = clip(strip_escapes(", ".join(summary.tasks)), 60)
-        print(
-            f"{live.number:>3}  {started:8}  {repo_label(summary.repo, summary.branch)[:40]:40}  {thread:36}  "
-            f"{summary.status:12}  {format_duration(summary.duration):>9}  {tasks}"
+    entry = magics.library().find(args.which)
+    if entry is None:
+        raise UsageError(
+            f"No run {clip(args.which, 40)!r}: give a run number of this kernel that is still held, or the start of "
+            "a recording id (%cloudcode history lists both)."
         )
+    try:
+        run = load_run(entry.path)
+    except (OSError, ValueError) as error:
+        raise UsageError(f"The recording {entry.path.name} cannot be read: {error}") from None
+    display(Transcript(run, source=f"recorded {entry.when}"))
 
 
 @subcommand("wait", "", "wait for --no-wait runs (Ctrl-C / Interrupt cancels them all)")

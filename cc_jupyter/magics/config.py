@@ -6,8 +6,14 @@ notebook. They come from the environment or ``%cloudcode login``.
 
 from __future__ import annotations
 
-from traitlets import Bool, Float, Unicode
+import os
+
+from traitlets import Bool, Enum, Float, Unicode
 from traitlets.config import Configurable
+
+from ..recordings.recorder import DEFAULT_DIRECTORY
+
+REPLAY_CHOICES = ("auto", "never", "only")
 
 
 class CloudCode(Configurable):
@@ -19,6 +25,30 @@ class CloudCode(Configurable):
     haiku = Bool(False, help="Use the Haiku model by default.").tag(config=True)
     text = Bool(False, help="Render runs as plain text instead of widgets.").tag(config=True)
     idle_timeout = Float(
-        0.0, help="Give up on a stream silent for this many seconds (0 = never; runs think for minutes)."
+        0.0,
+        help="Give up when no event arrived for this many seconds (0 = never; runs think for minutes; "
+        "keep-alive pings do not count).",
     ).tag(config=True)
     connect_timeout = Float(15.0, help="Seconds to wait for the connection to the API.").tag(config=True)
+    record = Bool(True, help="Write every run to a recording as it streams.").tag(config=True)
+    record_dir = Unicode(
+        "", help="Where recordings go (falls back to CLOUDCODE_RECORD_DIR, then .cloudcode/runs next to the notebook)."
+    ).tag(config=True)
+    replay = Enum(
+        ("", *REPLAY_CHOICES),
+        default_value="",
+        help="auto: replay a cell when a recording matches it; never: always call the API; only: never call it "
+        "(falls back to CLOUDCODE_REPLAY, then auto).",
+    ).tag(config=True)
+    replay_speed = Float(
+        10.0, help="How many times faster than recorded a replay plays (0 = at once); silences are cut to 1 s."
+    ).tag(config=True)
+
+    def replay_mode(self) -> str:
+        if self.replay:
+            return str(self.replay)
+        from_environment = os.environ.get("CLOUDCODE_REPLAY", "").strip().lower()
+        return from_environment if from_environment in REPLAY_CHOICES else "auto"
+
+    def recordings_directory(self) -> str:
+        return self.record_dir or os.environ.get("CLOUDCODE_RECORD_DIR", "").strip() or str(DEFAULT_DIRECTORY)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 from typing import Any
 
 from ..protocol.settings import Settings, env_settings
@@ -10,6 +12,21 @@ from ..protocol.settings import Settings, env_settings
 DEMO_REPO = "https://github.com/cc-jupyter-demo/hello-notebook"
 DEMO_KEY = "demo-key-not-a-secret"
 DEMO_TOKEN = "demo-token-not-a-secret"
+RULES_FILE = Path(".cloudcode") / "simulator-rules.json"  # next to the notebooks, beside their recordings
+
+
+def simulator_rules(directory: str | Path = ".") -> list[tuple[str, str]]:
+    """The simulator's behaviour for a folder's notebooks: ``(prompt regex, directives)`` pairs
+    from its ``.cloudcode/simulator-rules.json``, so that prompts read like real ones."""
+    path = Path(directory) / RULES_FILE
+    try:
+        rules = json.loads(path.read_text(encoding="utf-8")).get("rules", [])
+        return [(str(pattern), str(directives)) for pattern, directives in rules]
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError, TypeError, AttributeError) as error:
+        print(f"cloudcode: {path} ignored ({type(error).__name__}): expected {{\"rules\": [[regex, directives], ...]}}.")
+        return []
 
 
 class DemoMode:
@@ -31,7 +48,7 @@ class DemoMode:
         if self.simulator is None:
             from ..simulator import Simulator
 
-            self.simulator = Simulator(host="127.0.0.1", port=0, quiet=True).start()
+            self.simulator = Simulator(host="127.0.0.1", port=0, quiet=True, rules=simulator_rules()).start()
         self.url = self.simulator.url
         return self.url
 

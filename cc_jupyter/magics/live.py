@@ -92,6 +92,7 @@ class LiveRun:
         self.source = source
         self.state = LiveState.READY
         self.detached = False  # --no-wait: no cell waits; the I/O thread leaves the transcript
+        self.recording_id: str | None = None  # the recording it replays, or is written to
         self._run: Run | None = run
         self._run_ref = weakref.ref(run)
         self._summary: RunSummary | None = None

@@ -9,10 +9,15 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
+from ..errors import ConfigurationError
 from ..protocol.request import Request, build_request
 from ..protocol.settings import Settings, env_settings
 from ..protocol.threads import thread_id_to_send
-from ..run.state import Run
+from ..recordings.format import ask_key
+from ..recordings.format import read as read_recording
+from ..recordings.library import Entry, Library
+from ..recordings.recorder import Recorder
+from ..run.state import Run, RunInfo
 from . import commands
 from .config import CloudCode
 from .demo import DemoMode, demo_requested_by_environment
@@ -39,12 +44,17 @@ conversation (thread); --new starts a fresh one. Parallel tasks, one tab each::
 Stop a run with the Stop button or "Interrupt kernel": the connection closes at once
 and everything received is kept (on the Run bound with -o, or %cloudcode history).
 
+Every run is recorded (.cloudcode/runs next to the notebook). After a restart, a cell that
+asks what a recording asked, at the same place in the conversation, replays it instead of
+calling the API (no cost, no push): --live sends it anyway, --replay insists on a replay.
+
 Line magic subcommands::
 
 {subcommands}
 
 Settings: %config CloudCode.repo = "https://github.com/owner/repo" (also branch, haiku,
-text, api_url, idle_timeout), else CLOUDCODE_REPO, CLOUDCODE_BRANCH, CLOUDCODE_API_URL.
+text, api_url, idle_timeout, record, record_dir, replay, replay_speed), else CLOUDCODE_REPO,
+CLOUDCODE_BRANCH, CLOUDCODE_API_URL, CLOUDCODE_RECORD_DIR, CLOUDCODE_REPLAY.
 Secrets: CLOUDCODE_API_KEY and GITHUB_TOKEN (or GH_TOKEN), or %cloudcode login; they are
 never accepted on a magic line and never shown.
 """
@@ -62,6 +72,7 @@ class CloudCodeMagics(Magics):
         self.cfg = CloudCode(parent=shell)
         self.session = Session()
         self.demo = DemoMode()
+        self._library: Library | None = None
         if demo_requested_by_environment():
             if env_settings().api_key:
                 print(
@@ -82,6 +93,8 @@ class CloudCodeMagics(Magics):
     @argument("--no-wait", action="store_true", help="return at once; the view keeps updating (%%cloudcode wait)")
     @argument("--text", action="store_true", help="plain-text output instead of widgets")
     @argument("--dry-run", action="store_true", help="show what would be sent (secrets masked) and send nothing")
+    @argument("--live", action="store_true", help="call the API even when a recording of this cell could be replayed")
+    @argument("--replay", action="store_true", help="replay this cell's recording; fail if there is none")
     @no_var_expand
     @line_cell_magic
     @_documented
@@ -125,20 +138,30 @@ class CloudCodeMagics(Magics):
     def run_cell(self, options: CellOptions, body: str) -> None:
         refuse_secrets(body, "the cell", self.secret_values())
         tasks = split_tasks(body) if options.parallel else None
-        request = self._request(options, None if tasks else body, tasks)
+        prompt = None if tasks else body
+        asked = self._request(options, prompt, tasks, for_replay=True)
+        recording = self._recording_for(options, asked)
         if options.dry_run:
-            print(request.preview())
+            print(self._dry_run(options, prompt, tasks, recording))
             return None
+        request = asked if recording is not None else self._request(options, prompt, tasks)
         self._wait_for_thread(request.thread_id)
         self.session.set_thread(request.repo, request.branch, request.thread_id)
         run = Run(request)
-        live = LiveRun(self.session.next_number(), request, run, mode=self.mode(options), source=self.source())
+        if recording is not None:
+            source = f"replay · recorded {recording.when} · --live sends it again"
+            begin = self._replay(recording)
+        else:
+            source = self.source()
+            begin, recording_id = self._begin(request)
+        live = LiveRun(self.session.next_number(), request, run, mode=self.mode(options), source=source)
+        live.recording_id = recording.id if recording is not None else recording_id
         self.session.add(live)  # listed before anything is sent
         if options.out and self.shell is not None:
             self.shell.user_ns[options.out] = run
         try:
             live.show()
-            live.start(self._begin(request), detached=options.no_wait)
+            live.start(begin, detached=options.no_wait)
             if options.no_wait:
                 if live.mode == "text":
                     print("cloudcode: running in the background: %cloudcode wait shows the result")
@@ -153,7 +176,9 @@ class CloudCodeMagics(Magics):
         run.raise_for_status()
         return None
 
-    def _request(self, options: CellOptions, prompt: str | None, tasks: dict[str, str] | None) -> Request:
+    def _request(
+        self, options: CellOptions, prompt: str | None, tasks: dict[str, str] | None, *, for_replay: bool = False
+    ) -> Request:
         settings = self.settings()
         repo = options.repo or settings.repo
         if not repo:
@@ -162,23 +187,81 @@ class CloudCodeMagics(Magics):
                 "for the notebook with %config CloudCode.repo = 'https://github.com/<owner>/<repo>'."
             )
         branch = options.branch or settings.branch
-        return build_request(
-            prompt,
-            tasks,
-            settings=settings,
-            repo=repo,
-            branch=branch,
-            haiku=options.haiku or self.cfg.haiku,
-            thread_id=self._thread_for(options, repo, branch),
-        )
+        try:
+            return build_request(
+                prompt,
+                tasks,
+                settings=settings,
+                repo=repo,
+                branch=branch,
+                haiku=options.haiku or self.cfg.haiku,
+                thread_id=self._thread_for(options, repo, branch),
+                for_replay=for_replay,
+            )
+        except ConfigurationError:
+            if settings.api_key:
+                raise
+            raise ConfigurationError(
+                "No API key, and no recording of this cell to replay: run %cloudcode login (or set "
+                "CLOUDCODE_API_KEY), or %cloudcode demo to try it on the local simulator."
+            ) from None
 
-    def _begin(self, request: Request) -> Callable[[Run], Any]:
+    # ----- recordings -----
+    def library(self) -> Library:
+        directory = self.cfg.recordings_directory()
+        if self._library is None or str(self._library.directory) != directory:
+            self._library = Library(directory)
+        return self._library
+
+    def _recording_for(self, options: CellOptions, asked: Request) -> Entry | None:
+        """The recording this cell replays, if any (see :mod:`cc_jupyter.recordings.library`)."""
+        mode = "never" if options.live else "only" if options.replay else self.cfg.replay_mode()
+        if mode == "never":
+            return None
+        library = self.library()
+        if options.new:
+            continues = None
+        elif options.thread:
+            last = library.last_completed_on_thread(options.thread)
+            continues = last.id if last else None
+        else:
+            continues = self.session.positions.get((asked.repo, asked.branch))
+        entry = library.match(ask_key(RunInfo.of(asked)), continues, kernel=self.session.kernel_id)
+        if entry is None and mode == "only":
+            raise UsageError(
+                f"No recording in {library.directory} matches this cell (the same repository, branch, model and "
+                "prompt, at this point of the conversation): %%cloudcode --live sends it, or "
+                "%config CloudCode.replay = 'auto' replays only where a recording matches."
+            )
+        return entry
+
+    def _replay(self, entry: Entry) -> Callable[[Run], Any]:
+        from ..client.replay import start_replay
+
+        recorded = read_recording(entry.path)
+        return lambda run: start_replay(recorded, run, speed=self.cfg.replay_speed)
+
+    def _dry_run(self, options: CellOptions, prompt: str | None, tasks: dict[str, str] | None, entry: Entry | None) -> str:
+        if entry is not None:
+            return (f"cloudcode: this cell would replay the run recorded {entry.when} ({entry.path}); "
+                    "nothing would be sent (--live sends it).")
+        return self._request(options, prompt, tasks).preview()
+
+    def _begin(self, request: Request) -> tuple[Callable[[Run], Any], str | None]:
+        """How to start the run live, and the id of its recording (None when not recorded)."""
         from ..client.api import start
 
-        def begin(run: Run) -> Any:
-            return start(request, run=run, idle_timeout=self.cfg.idle_timeout or None, connect_timeout=self.cfg.connect_timeout)
+        recorder = None
+        if self.cfg.record:
+            continues = self.session.positions.get((request.repo, request.branch))
+            recorder = Recorder(self.cfg.recordings_directory(), source=self.source() or "api",
+                                continues=continues, kernel=self.session.kernel_id)
 
-        return begin
+        def begin(run: Run) -> Any:
+            return start(request, run=run, idle_timeout=self.cfg.idle_timeout or None,
+                         connect_timeout=self.cfg.connect_timeout, recorder=recorder)
+
+        return begin, recorder.id if recorder else None
 
     def _thread_for(self, options: CellOptions, repo: str, branch: str) -> str:
         if options.thread:
@@ -195,11 +278,14 @@ class CloudCodeMagics(Magics):
                 self.remember_threads([live])
 
     def remember_threads(self, runs: list[LiveRun]) -> None:
-        """Keep the thread each ended run finished on (the server's, if it named one)."""
+        """Keep the thread each ended run finished on (the server's, if it named one), and where
+        the conversation stands: a completed run is the one the next cell follows."""
         for live in runs:
             if live.ended:
                 summary = live.summary
                 self.session.set_thread(summary.repo, summary.branch, summary.thread_id)
+                if summary.status == "completed" and live.recording_id:
+                    self.session.positions[(summary.repo, summary.branch)] = live.recording_id
 
     # ----- hooks -----
     def finish_ended_runs(self, *_: Any) -> None:

@@ -27,6 +27,8 @@ class CellOptions:
     no_wait: bool = False
     text: bool = False
     dry_run: bool = False
+    live: bool = False
+    replay: bool = False
 
 
 def parse_options(line: str, parse_argstring: Callable[[str], Any], secrets: Iterable[str | None] = ()) -> CellOptions:
@@ -37,6 +39,8 @@ def parse_options(line: str, parse_argstring: Callable[[str], Any], secrets: Ite
     args = parse_argstring(line)
     if args.new and args.thread:
         raise UsageError("--new and --thread contradict each other: use one.")
+    if args.live and args.replay:
+        raise UsageError("--live and --replay contradict each other: use one.")
     if args.out is not None and not _VARIABLE.match(args.out):
         raise UsageError(f"-o/--out needs a Python variable name, not {args.out[:80]!r}.")
     return CellOptions(**{name: getattr(args, name) for name in CellOptions.__dataclass_fields__})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 from ..secrets import mask_hint
@@ -16,6 +17,9 @@ class Session:
     github_token: str | None = field(default=None, repr=False)
     threads: dict[tuple[str, str], str] = field(default_factory=dict)
     runs: list[LiveRun] = field(default_factory=list)
+    # Where each conversation stands: (repo, branch) -> the recording of its last completed run.
+    positions: dict[tuple[str, str], str] = field(default_factory=dict)
+    kernel_id: str = field(default_factory=lambda: uuid.uuid4().hex)  # this kernel's recordings never replay here
     _numbered: int = 0
 
     def __repr__(self) -> str:
@@ -28,6 +32,8 @@ class Session:
         return self.threads.get((repo, branch))
 
     def set_thread(self, repo: str, branch: str, thread_id: str | None) -> None:
+        if thread_id != self.threads.get((repo, branch)):
+            self.positions.pop((repo, branch), None)  # another conversation: no recording follows yet
         if thread_id:
             self.threads[(repo, branch)] = thread_id
         else:

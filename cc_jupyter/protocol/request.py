@@ -78,8 +78,11 @@ def build_request(
     api_url: str | None = None,
     api_key: str | None = None,
     github_token: str | None = None,
+    for_replay: bool = False,
 ) -> Request:
-    """Validate arguments (falling back to ``settings``) and build a :class:`Request`."""
+    """Validate arguments (falling back to ``settings``) and build a :class:`Request`.
+
+    ``for_replay``: what is asked only (no API URL, key or token needed): to find a recording."""
     prompts, parallel = _prompts(prompt, tasks)
     repo = (repo or settings.repo or "").strip()
     if not repo:
@@ -87,6 +90,9 @@ def build_request(
             "No repository given: pass repo='https://github.com/<owner>/<repo>' or set CLOUDCODE_REPO."
         )
     check_url(repo, "repository URL", "such as https://github.com/<owner>/<repo>")
+    if for_replay:
+        return Request("", repo, _branch(branch or settings.branch or DEFAULT_BRANCH), bool(haiku), prompts,
+                       parallel, check_thread_id(thread_id))
     api_url = check_url(api_url or settings.api_url, "API URL", "CLOUDCODE_API_URL must be the API's base URL")
     api_key = clean_secret(api_key, "API key") or settings.api_key
     if not api_key:

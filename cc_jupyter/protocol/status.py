@@ -24,10 +24,17 @@ def error_for_status(status: int, body: str, headers: Mapping[str, str], endpoin
     ``body`` must already be masked; it is cleaned and clipped here."""
     detail = readable_detail(body)
     said = f": {detail}" if detail else ""
-    if status in (401, 403):
+    if status == 401:
         return AuthenticationError(
-            f"{status} from the API{said} — the API key was rejected: set a valid key in "
+            f"401 from the API{said} — the API key was rejected: set a valid key in "
             "CLOUDCODE_API_KEY or run %cloudcode login.",
+            status=status,
+            detail=detail,
+        )
+    if status == 403:
+        return AuthenticationError(
+            f"403 from the API{said} — the key or the GitHub token may not do this: check that the token in "
+            "GITHUB_TOKEN can push to the repository, or run %cloudcode login with one that can.",
             status=status,
             detail=detail,
         )

@@ -11,6 +11,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import RunFailedError
@@ -95,6 +96,7 @@ class Run:
         self.ended_at: float | None = None
         self.version = 0  # bumped on every change; views compare it to know what to redraw
         self.on_event: Callable[[Event], None] | None = None  # sees every masked event kept (a recorder)
+        self.recording: Path | None = None  # the file this run is recorded in, if any
         self._message_index: dict[str, int] = {}
         self._task_of_run_id: dict[str, str] = {}
         self._run_id_set: set[str] = set()
@@ -261,6 +263,28 @@ class Run:
                 self._end("failed", RunError("task_error", f"Task {names} reported an error: see its output for what went wrong."))
             else:
                 self._end("completed", None)
+
+    def restore_end(
+        self,
+        status: Status,
+        error: RunError | None,
+        *,
+        ended_at: float | None,
+        tasks: dict[str, tuple[str, float | None, float | None]],
+        event_count: int | None,
+    ) -> None:
+        """End as a recording says this run ended (a replay or a recording read back)."""
+        self._end(status, error)
+        if ended_at is not None:
+            self.ended_at = ended_at
+        for name, (task_status, started, ended) in tasks.items():
+            task = self.tasks.get(name)
+            if task is not None and task_status in FINAL_STATUSES:
+                task.status = task_status  # type: ignore[assignment]
+                task.started_at, task.ended_at = started or task.started_at, ended or task.ended_at
+        if event_count is not None:
+            self.event_count = event_count
+        self.version += 1
 
     # ----- internals -----
     def _end(self, status: Status, error: RunError | None) -> None:

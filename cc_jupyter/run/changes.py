@@ -1,0 +1,564 @@
+"""What a run pushed: its commits and changed files, as read from GitHub when the run ended.
+
+Pure data, no I/O. :class:`Changes` is what ``run.changes`` holds: the commits and files between
+the branch's head before the run and after it (or ``error``, one sentence, when they could not
+be read), the pushes git reported and the pull requests the agent named. It is bounded whatever
+GitHub or the agent sent (messages, patches and the number of files are clipped) and goes to
+and from JSON for recordings. The parsers read the agent's output in linear time, looking only
+around git's ``->`` arrows and ``/pull/`` URLs, with bounded work per candidate.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
+
+from ..text import clip, one_line, strip_escapes
+
+MESSAGE_CHARS = 8_000  # a commit message kept
+FILENAME_CHARS = 1_000
+URL_CHARS = 2_000
+REASON_CHARS = 600  # an error sentence
+PATCH_CHARS = 100_000  # one file's patch kept
+PATCHES_CHARS = 1_000_000  # all patches of one Changes kept
+MAX_COMMITS = 250  # GitHub's compare lists at most 250 commits
+MAX_FILES = 300  # ... and at most 300 files
+MAX_REFS = 20  # pushes kept from the agent's output
+MAX_PULL_REQUESTS = 20
+MAX_ELSEWHERE = 3  # other branches read besides the run's own
+MAX_CANDIDATES = 10_000  # places in the agent's output looked at, whatever it holds
+_LINE_CHARS = 400  # how far from an arrow or a URL its line is looked for
+FORMAT_VERSION = 1
+
+_HEX = re.compile(r"[0-9a-fA-F]{4,64}")
+_ARROW = re.compile(" -> ")
+_PORCELAIN_MARK = re.compile(":refs/heads/")
+_REF_LINE = re.compile(
+    r"[ \t]{0,8}(?P<flag>[+*])?[ \t]{0,8}"
+    r"(?:(?P<old>[0-9a-f]{4,64})(?P<dots>\.\.\.?)(?P<new>[0-9a-f]{4,64})|\[(?P<what>new branch|new reference)\])"
+    r"[ \t]{1,40}(?P<src>\S{1,250}) -> (?P<dst>\S{1,250})(?P<rest>.*)"
+)
+_PORCELAIN = re.compile(r"(?P<flag>[ +*])\t(?P<src>[^\t:]{0,250}):(?P<dst>[^\t]{1,250})\t(?P<summary>.{1,200})")
+_TO_LINE = re.compile(r"[ \t]{0,8}To[ \t]{1,8}(?P<url>[^\s\\\"'<>]{1,2000})")
+_USERINFO = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]{0,20}://)[^/@]{0,1000}@")
+_PULL = re.compile(r"/pull/[0-9]")
+_PR_URL = re.compile(
+    r"https?://(?P<host>[A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?)/(?P<owner>[\w.-]{1,100})/(?P<repo>[\w.-]{1,100})"
+    r"/pull/(?P<number>[0-9]{1,9})(?![0-9])"
+)
+_SCP = re.compile(r"^(?:[^@/\s]{1,100}@)?(?P<host>[^:/\s]{1,253}):(?P<path>(?!//)\S{1,400})$")
+_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+_BREAKS = ("\n", "\r", "\\n", "\\r", '"')  # JSON strings hold git's lines too
+
+
+# ----- the model -----
+@dataclass(frozen=True)
+class Commit:
+    """One pushed commit: full ``sha``, ``message`` (clipped) and its page on GitHub (or "")."""
+
+    sha: str
+    message: str
+    url: str = ""
+
+    @classmethod
+    def of(cls, sha: str, message: str, url: str = "") -> Commit:
+        """A commit with every field bounded."""
+        return cls(clip(sha, 64), clip(message, MESSAGE_CHARS), web_url(url) or "")
+
+    @property
+    def short(self) -> str:
+        return self.sha[:7]
+
+    @property
+    def title(self) -> str:
+        """The first line of the message."""
+        return self.message.strip().split("\n", 1)[0].strip()
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One changed file. ``patch`` is None for binary or too large files (GitHub sends none);
+    ``clipped`` says the patch kept is only its start; ``url`` is the file on GitHub."""
+
+    filename: str
+    status: str
+    additions: int
+    deletions: int
+    patch: str | None = None
+    url: str | None = None
+    previous_filename: str | None = None
+    clipped: bool = False
+
+    @classmethod
+    def of(
+        cls,
+        filename: str,
+        status: str,
+        additions: int,
+        deletions: int,
+        patch: str | None = None,
+        url: str | None = None,
+        previous_filename: str | None = None,
+        clipped: bool = False,
+    ) -> FileChange:
+        """A file change with every field bounded (a long patch is cut at a line end)."""
+        kept, cut = clip_patch(patch, PATCH_CHARS)
+        return cls(
+            clip(filename, FILENAME_CHARS),
+            clip(status, 40),
+            max(0, additions),
+            max(0, deletions),
+            kept,
+            web_url(url),
+            clip(previous_filename, FILENAME_CHARS) if previous_filename else None,
+            clipped or cut,
+        )
+
+    @property
+    def changes(self) -> int:
+        return self.additions + self.deletions
+
+
+@dataclass(frozen=True)
+class PushedRef:
+    """A branch git reported pushing: ``To <remote>`` then ``old..new  src -> branch``.
+
+    ``old`` and ``new`` are the (abbreviated) shas git printed; ``old`` is None for a new branch.
+    ``remote`` has no credentials ("" when git's output named none)."""
+
+    remote: str
+    branch: str
+    old: str | None = None
+    new: str | None = None
+    forced: bool = False
+    new_branch: bool = False
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a run pushed to ``repo``: the commits and files from ``before`` to ``after``.
+
+    ``branch`` is the run's branch; ``head_branch`` names the branch shown instead when the agent
+    pushed elsewhere and the run's branch did not move; ``elsewhere`` holds other branches it
+    pushed as well. ``error`` is one sentence when the changes could not be read; ``truncated``
+    says GitHub or cc_jupyter left commits, files or patch text out."""
+
+    repo: str
+    branch: str
+    before: str | None = None
+    after: str | None = None
+    commits: list[Commit] = field(default_factory=list)
+    files: list[FileChange] = field(default_factory=list)
+    compare_url: str | None = None
+    error: str | None = None
+    pushed: list[PushedRef] = field(default_factory=list)
+    pull_requests: list[str] = field(default_factory=list)
+    truncated: bool = False
+    head_branch: str | None = None
+    elsewhere: list[Changes] = field(default_factory=list)
+
+    @classmethod
+    def unavailable(cls, repo: str, branch: str, before: str | None, reason: str) -> Changes:
+        """Changes that could not be read, and why (one sentence)."""
+        return cls(repo, branch, before, error=one_line(strip_escapes(reason), REASON_CHARS) or "unknown reason")
+
+    @property
+    def additions(self) -> int:
+        return sum(f.additions for f in self.files)
+
+    @property
+    def deletions(self) -> int:
+        return sum(f.deletions for f in self.files)
+
+    @property
+    def shown_branch(self) -> str:
+        """The branch whose commits these are."""
+        return self.head_branch or self.branch
+
+    @property
+    def pushed_nothing(self) -> bool:
+        """The head did not move and git reported no push anywhere (False when unknown)."""
+        return (
+            self.error is None
+            and self.before is not None
+            and self.before == self.after
+            and not self.commits
+            and not self.pushed
+            and not self.elsewhere
+            and self.head_branch is None
+        )
+
+    def __repr__(self) -> str:
+        if self.error is not None:
+            return f"<Changes {self.repo}@{self.branch} unavailable: {clip(self.error, 120)}>"
+        return (
+            f"<Changes {self.repo}@{self.shown_branch} {(self.before or '?')[:7]}..{(self.after or '?')[:7]} "
+            f"commits={len(self.commits)} files={len(self.files)} +{self.additions} -{self.deletions}>"
+        )
+
+    # ----- JSON, for recordings -----
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able dict; :meth:`from_json` reads it back."""
+        return {
+            "version": FORMAT_VERSION,
+            "repo": self.repo,
+            "branch": self.branch,
+            "head_branch": self.head_branch,
+            "before": self.before,
+            "after": self.after,
+            "commits": [{"sha": c.sha, "message": c.message, "url": c.url} for c in self.commits],
+            "files": [_file_json(f) for f in self.files],
+            "compare_url": self.compare_url,
+            "error": self.error,
+            "pushed": [_ref_json(r) for r in self.pushed],
+            "pull_requests": list(self.pull_requests),
+            "truncated": self.truncated,
+            "elsewhere": [c.to_json() for c in self.elsewhere],
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Changes:
+        """Changes from :meth:`to_json`'s dict. Missing keys take their defaults, values of the
+        wrong type are dropped, sizes are bounded again; what is not a dict at all gives
+        Changes with ``error`` saying the recording held none that could be read."""
+        return _from_json(data, depth=0)
+
+
+def _file_json(f: FileChange) -> dict[str, Any]:
+    return {
+        "filename": f.filename,
+        "status": f.status,
+        "additions": f.additions,
+        "deletions": f.deletions,
+        "patch": f.patch,
+        "url": f.url,
+        "previous_filename": f.previous_filename,
+        "clipped": f.clipped,
+    }
+
+
+def _ref_json(r: PushedRef) -> dict[str, Any]:
+    return {
+        "remote": r.remote,
+        "branch": r.branch,
+        "old": r.old,
+        "new": r.new,
+        "forced": r.forced,
+        "new_branch": r.new_branch,
+    }
+
+
+_T = TypeVar("_T")
+
+
+def _from_json(data: Any, depth: int) -> Changes:
+    if not isinstance(data, dict):
+        return Changes.unavailable("", "", None, "the recording holds no changes that could be read")
+    repo, branch = _str(data.get("repo")) or "", _str(data.get("branch")) or ""
+    try:
+        commits = _items(data.get("commits"), _commit_of, MAX_COMMITS)
+        files = bounded_files(_items(data.get("files"), _file_of, MAX_FILES))
+        elsewhere = [] if depth else _items(data.get("elsewhere"), lambda d: _from_json(d, 1), MAX_ELSEWHERE)
+        return Changes(
+            repo=repo,
+            branch=branch,
+            before=_sha(data.get("before")),
+            after=_sha(data.get("after")),
+            commits=commits,
+            files=files[0],
+            compare_url=web_url(data.get("compare_url")),
+            error=_reason(data.get("error")),
+            pushed=_items(data.get("pushed"), _ref_of, MAX_REFS),
+            pull_requests=[u for u in _items(data.get("pull_requests"), web_url, MAX_PULL_REQUESTS) if u],
+            truncated=data.get("truncated") is True or files[1],
+            head_branch=_str(data.get("head_branch"), 250),
+            elsewhere=elsewhere,
+        )
+    except (TypeError, ValueError, AttributeError, RecursionError) as error:  # a shape no check foresaw
+        return Changes.unavailable(repo, branch, None, f"the recording's changes could not be read ({error})")
+
+
+def _items(value: Any, parse: Callable[[Any], _T | None], limit: int) -> list[_T]:
+    if not isinstance(value, list):
+        return []
+    parsed = (parse(item) for item in value[:limit])
+    return [item for item in parsed if item is not None]
+
+
+def _commit_of(d: Any) -> Commit | None:
+    if not isinstance(d, dict) or _sha(d.get("sha")) is None:
+        return None
+    return Commit.of(d["sha"], _str(d.get("message"), MESSAGE_CHARS) or "", _str(d.get("url")) or "")
+
+
+def _file_of(d: Any) -> FileChange | None:
+    if not isinstance(d, dict) or not _str(d.get("filename")):
+        return None
+    return FileChange.of(
+        d["filename"],
+        _str(d.get("status"), 40) or "modified",
+        _count(d.get("additions")),
+        _count(d.get("deletions")),
+        _str(d.get("patch"), PATCH_CHARS + 1),
+        _str(d.get("url")),
+        _str(d.get("previous_filename"), FILENAME_CHARS),
+        d.get("clipped") is True,
+    )
+
+
+def _ref_of(d: Any) -> PushedRef | None:
+    if not isinstance(d, dict) or not _str(d.get("branch")):
+        return None
+    return PushedRef(
+        _str(d.get("remote"), URL_CHARS) or "",
+        _str(d.get("branch"), 250) or "",
+        _sha(d.get("old")),
+        _sha(d.get("new")),
+        d.get("forced") is True,
+        d.get("new_branch") is True,
+    )
+
+
+def _str(value: Any, limit: int = URL_CHARS) -> str | None:
+    return clip(value, limit) if isinstance(value, str) else None
+
+
+def _sha(value: Any) -> str | None:
+    return value if isinstance(value, str) and _HEX.fullmatch(value) else None
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def _reason(value: Any) -> str | None:
+    return (one_line(strip_escapes(value), REASON_CHARS) or "unknown reason") if isinstance(value, str) else None
+
+
+# ----- bounds -----
+def clip_patch(patch: str | None, limit: int) -> tuple[str | None, bool]:
+    """``patch`` cut at the last line end within ``limit`` characters, and whether it was cut."""
+    if patch is None or len(patch) <= limit:
+        return patch, False
+    end = patch.rfind("\n", 0, limit)
+    return patch[: end if end > 0 else limit], True
+
+
+def bounded_files(files: Iterable[FileChange], budget: int = PATCHES_CHARS) -> tuple[list[FileChange], bool]:
+    """At most :data:`MAX_FILES` files whose patches share ``budget`` characters (later patches
+    are cut, then dropped); and whether anything was left out."""
+    kept: list[FileChange] = []
+    cut = False
+    for index, change in enumerate(files):
+        if index >= MAX_FILES:
+            return kept, True
+        if change.patch is not None and len(change.patch) > budget:
+            patch, _ = clip_patch(change.patch, budget) if budget > 0 else (None, True)
+            change = replace(change, patch=patch, clipped=True)
+            cut = True
+        budget -= len(change.patch or "")
+        kept.append(change)
+    return kept, cut
+
+
+def web_url(value: Any) -> str | None:
+    """``value`` when it is a plain http(s) URL (no spaces, quotes or controls; not too long), else None."""
+    if not isinstance(value, str) or not value.startswith(("https://", "http://")) or len(value) > URL_CHARS:
+        return None
+    return value if value.isprintable() and not any(c.isspace() or c in "\"'<>\\`" for c in value) else None
+
+
+# ----- repositories -----
+def split_repo_url(url: str) -> tuple[str, str, str] | None:
+    """``(host, owner, repo)`` of ``https://HOST/owner/repo(.git)``, ``ssh://git@HOST/owner/repo``
+    or ``git@HOST:owner/repo.git``; None when it names no repository."""
+    url = url.strip()
+    match = re.match(
+        r"^[A-Za-z][A-Za-z0-9+.-]{0,20}://(?:[^/@]{0,1000}@)?(?P<host>[^/?#\s]{1,260})(?P<path>/[^?#\s]*)?", url
+    )
+    if match is None:
+        match = _SCP.match(url)
+    if match is None:
+        return None
+    host = match.group("host").lower()
+    parts = [p for p in (match.group("path") or "").split("/") if p]
+    if len(parts) != 2:
+        return None
+    owner, name = parts[0], parts[1].removesuffix(".git")
+    if not (_NAME.fullmatch(owner) and _NAME.fullmatch(name)) or name in (".", ".."):
+        return None
+    return host, owner, name
+
+
+def same_repository(url: str, repo: str) -> bool:
+    """Whether two URLs name the same repository (host, owner and name, ignoring case);
+    an empty ``url`` (a push whose remote was not shown) counts as the same."""
+    if not url:
+        return True
+    a, b = split_repo_url(url), split_repo_url(repo)
+    return (
+        a is not None
+        and b is not None
+        and a[0].split(":")[0] == b[0].split(":")[0]
+        and (
+            a[1].lower(),
+            a[2].lower(),
+        )
+        == (b[1].lower(), b[2].lower())
+    )
+
+
+# ----- reading the agent's output -----
+def pushed_refs(text: str, limit: int = MAX_REFS) -> list[PushedRef]:
+    """The branches git's push output in ``text`` reports pushed, in order, once each (at most
+    ``limit``). Reads ``To <url>`` and the ref lines under it (fast-forward, forced, new branch,
+    and ``--porcelain``), also inside JSON strings (``\\n`` escapes); ignores tags, deletions,
+    rejected and up-to-date refs. Linear in ``len(text)``, bounded work per candidate line."""
+    found: dict[PushedRef, PushedRef] = {}
+    remote, searched = "", 0
+    for start, end in _candidate_lines(text):
+        remote = _last_remote(text, searched, start) or remote
+        searched = end
+        ref = _ref(strip_escapes(text[start:end].replace("\\t", "\t")), remote)
+        if ref is None:
+            continue
+        key = replace(ref, remote="")  # the same push, seen in plain output and in a JSON record
+        if key not in found or not found[key].remote:
+            found[key] = ref
+        if len(found) >= limit:
+            break
+    return list(found.values())
+
+
+def pull_request_urls(text: str, limit: int = MAX_PULL_REQUESTS) -> list[str]:
+    """Pull request URLs (``https://HOST/<owner>/<repo>/pull/<n>``, any host) in ``text``, in
+    order, once each, at most ``limit``; a URL to a PR's tab (``/files``) counts as the PR."""
+    found: dict[str, None] = {}
+    position, candidates = 0, 0
+    while len(found) < limit and candidates < MAX_CANDIDATES:
+        hit = _PULL.search(text, position)
+        if hit is None:
+            break
+        candidates += 1
+        url = _pr_before(text, hit.start())
+        if url is not None:
+            found.setdefault(url)
+        position = hit.end()
+    return list(found)
+
+
+def _pr_before(text: str, pull: int) -> str | None:
+    """The PR URL whose ``/pull/`` is at ``pull``, if one starts shortly before it."""
+    low = max(0, pull - _LINE_CHARS)
+    start = text.rfind("http", low, pull)
+    for _ in range(4):  # an owner or repository name may itself hold "http"
+        if start < 0:
+            return None
+        match = _PR_URL.match(text, start)
+        if match is not None and match.start("number") == pull + len("/pull/"):
+            return match.group(0)
+        start = text.rfind("http", low, start)
+    return None
+
+
+def _candidate_lines(text: str) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each line that may report a pushed ref, in order, each once."""
+    last = -1
+    for start, end in heapq.merge(_lines_around(text, _ARROW), _lines_around(text, _PORCELAIN_MARK)):
+        if start != last:
+            last = start
+            yield start, end
+
+
+def _lines_around(text: str, marker: re.Pattern[str]) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each line holding ``marker``, at most :data:`MAX_CANDIDATES`."""
+    position = 0
+    for _ in range(MAX_CANDIDATES):
+        hit = marker.search(text, position)
+        if hit is None:
+            return
+        start, end = _line_start(text, hit.start()), _line_end(text, hit.end())
+        if start is not None:
+            yield start, end
+        position = max(end, hit.end())
+
+
+def _line_start(text: str, position: int) -> int | None:
+    """Where the line holding ``position`` starts (None: further back than a ref line can be)."""
+    low = max(0, position - _LINE_CHARS)
+    starts = [at + len(b) for b in _BREAKS if (at := text.rfind(b, low, position)) >= 0]
+    if starts:
+        return max(starts)
+    return 0 if low == 0 else None
+
+
+def _line_end(text: str, position: int) -> int:
+    high = min(len(text), position + _LINE_CHARS)
+    ends = [i for i in (text.find(c, position, high) for c in _BREAKS) if i >= 0]
+    return min(ends) if ends else high
+
+
+def _last_remote(text: str, low: int, high: int) -> str | None:
+    """The URL of the last ``To <url>`` line between ``low`` and ``high`` (a few tries)."""
+    position = high
+    for _ in range(8):
+        at = text.rfind("To ", low, position)
+        if at < 0:
+            return None
+        start = _line_start(text, at)
+        if start is not None and not text[start:at].strip(" \t"):
+            match = _TO_LINE.match(text, start)
+            if match is not None:
+                return strip_credentials(strip_escapes(match.group("url")))
+        position = at
+    return None
+
+
+def _ref(line: str, remote: str) -> PushedRef | None:
+    match = _REF_LINE.match(line)
+    if match is not None:
+        branch = _branch(match.group("dst"))
+        if branch is None or "rejected" in match.group("rest"):
+            return None
+        dots, flag = match.group("dots"), match.group("flag")
+        forced = dots == "..." or flag == "+" or "forced" in match.group("rest")
+        return PushedRef(
+            remote, branch, match.group("old"), match.group("new"), forced, match.group("what") is not None
+        )
+    match = _PORCELAIN.match(line)
+    if match is None:
+        return None
+    return _porcelain_ref(match, remote)
+
+
+def _porcelain_ref(match: re.Match[str], remote: str) -> PushedRef | None:
+    branch = _branch(match.group("dst"))
+    summary = match.group("summary")
+    if branch is None:
+        return None
+    if summary.startswith("[new"):
+        return PushedRef(remote, branch, None, None, False, True)
+    shas = re.match(r"([0-9a-f]{4,64})(\.\.\.?)([0-9a-f]{4,64})", summary)
+    if shas is None:
+        return None
+    return PushedRef(remote, branch, shas.group(1), shas.group(3), shas.group(2) == "..." or match.group("flag") == "+")
+
+
+def _branch(ref: str) -> str | None:
+    """A branch name from git's ``-> dst`` (``refs/heads/`` stripped); None for tags and others."""
+    ref = ref.strip()
+    if ref.startswith("refs/"):
+        if not ref.startswith("refs/heads/"):
+            return None
+        ref = ref[len("refs/heads/") :]
+    if not ref or ref.startswith("-") or ".." in ref or any(c in ref for c in "~^:?*[\\"):
+        return None
+    return ref
+
+
+def strip_credentials(url: str) -> str:
+    """``url`` without ``user:password@``."""
+    return _USERINFO.sub(r"\g<scheme>", url)
