@@ -21,7 +21,7 @@ REPO = "https://github.com/octo/saved"
 def env_for(simulator, recordings) -> dict[str, str]:
     return {**os.environ, "CLOUDCODE_API_URL": simulator.url, "CLOUDCODE_API_KEY": API_KEY,
             "GITHUB_TOKEN": GITHUB_TOKEN, "CLOUDCODE_REPO": REPO, "CLOUDCODE_REPLAY": "never",
-            "CLOUDCODE_RECORD_DIR": str(recordings)}
+            "CLOUDCODE_RECORD_DIR": str(recordings), "CLOUDCODE_GITHUB_API_URL": simulator.url + "/github"}
 
 
 def test_terminal_ipython_prints_text(simulator, tmp_path):
@@ -57,6 +57,8 @@ def executed(simulator, tmp_path_factory):
         nbformat.v4.new_code_cell("%%cloudcode --no-wait -o bg\nIn the background\nsim: lines=5 interval=0.05"),
         nbformat.v4.new_code_cell("import time\nwhile bg.status == 'running':\n    time.sleep(0.1)"),
         nbformat.v4.new_code_cell("print(bg.status)"),
+        nbformat.v4.new_code_cell("%%cloudcode --new -o pushed\nAdd a function that sums numbers.\nsim: commits=2"),
+        nbformat.v4.new_code_cell("%cloudcode diff"),
     ]
     folder = tmp_path_factory.mktemp("nb")
     with pytest.MonkeyPatch.context() as patch:  # the kernel inherits this process's environment
@@ -77,7 +79,10 @@ def test_saved_notebook_holds_transcripts_not_widgets_and_no_secrets(executed):
     assert "application/vnd.jupyter.widget-view+json" not in mimes
     htmls = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
     htmls = ["".join(h) if isinstance(h, list) else h for h in htmls]
-    assert len(htmls) == 3 and "unit-tests" in htmls[0] and "docs" in htmls[0]
+    assert len(htmls) == 5 and "unit-tests" in htmls[0] and "docs" in htmls[0]
+    pushed, diff = htmls[3], htmls[4]
+    assert "2 commits pushed to main" in pushed and "/compare/" in pushed and pushed.count("/commit/") >= 2
+    assert "<details" in diff and "def sums(" in diff  # the agent named it after the prompt
     assert "completed" in htmls[2] and "In the background" in htmls[2]  # the --no-wait run's transcript
     assert "Write docs &lt;b&gt;now&lt;/b&gt;" in htmls[0] and "<b>now</b>" not in htmls[0]
     assert "completed" in htmls[1] and "****" in htmls[1]

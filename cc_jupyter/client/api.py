@@ -53,14 +53,20 @@ def start(
     idle_timeout: float | None = None,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     recorder: Recorder | None = None,
+    github_api: str | None = None,
+    github_timeout: float | None = None,
+    changes: bool = True,
 ) -> RunHandle:
     """Start ``request`` on the background loop and return its handle at once.
 
-    Pass ``run`` (made with ``Run(request)``) to show a view of it before any I/O starts."""
-    from .transport import stream_into
+    Pass ``run`` (made with ``Run(request)``) to show a view of it before any I/O starts.
+    ``changes``: read from GitHub what the run pushed (``run.changes``); ``github_api``
+    overrides the API's base URL (default: derived from the repository URL)."""
+    from .lifecycle import CHANGES_TIMEOUT, run_to_end
 
     run = run if run is not None else Run(request)
-    coro = stream_into(request, run, idle_timeout=idle_timeout, connect_timeout=connect_timeout, recorder=recorder)
+    coro = run_to_end(request, run, idle_timeout=idle_timeout, connect_timeout=connect_timeout, recorder=recorder,
+                      github_api=github_api, github_timeout=github_timeout or CHANGES_TIMEOUT, watch_changes=changes)
     return RunHandle(run, coro)
 
 
@@ -78,6 +84,8 @@ def invoke(
     idle_timeout: float | None = None,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     record: Record = None,
+    changes: bool = True,
+    github_api_url: str | None = None,
 ) -> Run:
     """Run the agent on ``repo`` and return the finished :class:`~cc_jupyter.Run`.
 
@@ -88,15 +96,18 @@ def invoke(
     say how it ended (``run.raise_for_status()`` turns a failure into an exception).
     ``idle_timeout`` (seconds, default none) gives up when no event arrives for that long.
     ``record`` writes a recording as the run streams (``True``, a directory; see
-    :func:`recorder_for`); ``cc_jupyter.load_run(run.recording)`` reads it back.
+    :func:`recorder_for`); ``cc_jupyter.load_run(run.recording)`` reads it back. ``changes``
+    reads from GitHub what the run pushed into ``run.changes`` (``github_api_url``, else
+    ``CLOUDCODE_GITHUB_API_URL``, else derived from ``repo``).
     Ctrl-C cancels and raises :class:`~cc_jupyter.RunCancelled` (its ``.run`` keeps what arrived).
     """
     request = prepare(
         prompt, tasks=tasks, repo=repo, branch=branch, haiku=haiku, thread_id=thread_id,
         api_url=api_url, api_key=api_key, github_token=github_token,
     )
-    recorder = recorder_for(record)
-    return start(request, idle_timeout=idle_timeout, connect_timeout=connect_timeout, recorder=recorder).wait()
+    api = github_api_url or env_settings().github_api_url
+    return start(request, idle_timeout=idle_timeout, connect_timeout=connect_timeout, recorder=recorder_for(record),
+                 github_api=api, changes=changes).wait()
 
 
 async def ainvoke(
@@ -113,18 +124,21 @@ async def ainvoke(
     idle_timeout: float | None = None,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     record: Record = None,
+    changes: bool = True,
+    github_api_url: str | None = None,
 ) -> Run:
     """Async twin of :func:`invoke`, for code already running in an event loop."""
-    from .transport import stream_into
+    from .lifecycle import run_to_end
 
     request = prepare(
         prompt, tasks=tasks, repo=repo, branch=branch, haiku=haiku, thread_id=thread_id,
         api_url=api_url, api_key=api_key, github_token=github_token,
     )
     try:
-        return await stream_into(
+        return await run_to_end(
             request, Run(request), idle_timeout=idle_timeout, connect_timeout=connect_timeout,
-            recorder=recorder_for(record),
+            recorder=recorder_for(record), github_api=github_api_url or env_settings().github_api_url,
+            watch_changes=changes,
         )
     except CloudCodeError as error:
         raise without_traceback(error) from None

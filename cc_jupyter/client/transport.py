@@ -63,8 +63,8 @@ async def stream_into(
     the stream starts; afterwards every outcome is recorded on the run (status, error).
 
     ``idle_timeout``: give up when no event arrived for that many seconds (keep-alive comments
-    do not count: they show the connection is alive, not that the agent is). ``recorder``
-    writes the run to a recording as it streams, and how it ended."""
+    do not count: they show the connection is alive, not that the agent is). ``recorder`` starts
+    writing the run to a recording when the stream opens (its caller closes it)."""
     own_client = client is None
     http = client if client is not None else make_client(connect_timeout)
     try:
@@ -93,8 +93,6 @@ async def stream_into(
         finally:
             await _close(response)
     finally:
-        if recorder is not None:
-            recorder.close(run)
         if own_client:
             await http.aclose()
     return run

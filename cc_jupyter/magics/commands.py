@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +14,9 @@ from IPython.core.magic_arguments import MagicArgumentParser
 
 from ..protocol.request import check_thread_id
 from ..protocol.settings import Settings
+from ..recordings.format import read as read_recording
 from ..recordings.library import Library
+from ..run.changes import Changes
 from ..secrets import SecretMasker, clean_secret, mask_hint
 from ..text import clip, strip_escapes
 from ..views.style import format_duration, repo_label
@@ -229,6 +232,39 @@ def _show(magics: CommandHost, args: argparse.Namespace) -> None:
     display(Transcript(run, source=f"recorded {entry.when}"))
 
 
+@subcommand("diff", "[N | ID]", "the whole diff a run pushed (the last run by default), coloured, a fold per file",
+            (("which",), {"nargs": "?", "metavar": "N|ID"}))
+def _diff(magics: CommandHost, args: argparse.Namespace) -> None:
+    from IPython.display import display
+
+    from ..views.changes import diff_html, diff_text
+
+    picked = _pick(magics, args.which)
+    changes = picked.changes
+    if changes is not None and changes.error and changes.before:
+        changes = _read_again(magics, picked, changes)  # e.g. after GitHub's rate limit was reset
+    if changes is None:
+        print(f"cloudcode: what {picked.label} pushed was not read (it ended before the stream started, or "
+              "reading changes was off).")
+        return
+    display({"text/html": diff_html(changes), "text/plain": diff_text(changes)}, raw=True)
+
+
+@subcommand("pull", "[N | ID] [--reload]", "fast-forward this notebook's git clone to what a run pushed (never merges)",
+            (("which",), {"nargs": "?", "metavar": "N|ID"}),
+            (("--reload",), {"action": "store_true", "help": "reload the clone's modules the pull changed"}))
+def _pull(magics: CommandHost, args: argparse.Namespace) -> None:
+    import sys
+
+    from ..client.git_clone import pull
+
+    picked = _pick(magics, args.which)
+    changes = picked.changes
+    branch = changes.shown_branch if changes is not None and not changes.error else picked.branch
+    result = pull(picked.repo, branch, cwd=os.getcwd(), modules=sys.modules, reload=args.reload)
+    print(result.report())
+
+
 @subcommand("wait", "", "wait for --no-wait runs (Ctrl-C / Interrupt cancels them all)")
 def _wait(magics: CommandHost, args: argparse.Namespace) -> None:
     waiting = magics.session.unfinished()
@@ -279,6 +315,51 @@ def _help(magics: CommandHost, args: argparse.Namespace) -> None:
     if command is None:
         raise UsageError(f"No subcommand {clip(args.name, 40)!r}: use one of {', '.join(SUBCOMMANDS)}.")
     print(f"%cloudcode {command.name} {command.arguments}".rstrip() + f"\n    {command.summary}")
+
+
+@dataclass(frozen=True)
+class _Picked:
+    """The run a subcommand is about: where it ran and what it pushed."""
+
+    label: str
+    repo: str
+    branch: str
+    changes: Changes | None
+
+
+def _pick(magics: CommandHost, which: str | None) -> _Picked:
+    """Run N of this kernel, a recorded run (the start of its id), or the last run."""
+    session = magics.session
+    if which is None and session.runs:
+        which = str(session.runs[-1].number)
+    if which is not None and which.isdigit():
+        live = session.find(int(which))
+        if live is None:
+            raise UsageError(f"No run #{which} in this kernel: %cloudcode history lists them.")
+        if not live.ended:
+            raise UsageError(f"Run #{which} is still going: %cloudcode wait, then ask again.")
+        summary = live.summary
+        return _Picked(f"run #{which}", summary.repo, summary.branch, summary.changes)
+    library = magics.library()
+    entries = library.entries()
+    entry = library.find(which) if which else entries[-1] if entries else None
+    if entry is None:
+        raise UsageError(
+            "No such run: give a run number of this kernel, or the start of a recording id (%cloudcode history)."
+        )
+    recorded = read_recording(entry.path)
+    changes = Changes.from_json(recorded.changes) if recorded.changes is not None else None
+    return _Picked(f"the run recorded {entry.when}", str(entry.header.get("repo")), str(entry.header.get("branch")), changes)
+
+
+def _read_again(magics: CommandHost, picked: _Picked, changes: Changes) -> Changes:
+    from ..client.github import read_changes
+    from ..client.loop import background
+
+    settings = magics.settings()
+    again = read_changes(picked.repo, changes.branch, changes.before, settings.github_token, api=settings.github_api_url)
+    fresh: Changes = background.submit(again).result(timeout=30)
+    return fresh if not fresh.error else changes
 
 
 def _current_thread(magics: CommandHost, s: Settings) -> str | None:

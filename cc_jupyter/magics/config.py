@@ -30,6 +30,11 @@ class CloudCode(Configurable):
         "keep-alive pings do not count).",
     ).tag(config=True)
     connect_timeout = Float(15.0, help="Seconds to wait for the connection to the API.").tag(config=True)
+    github_api_url = Unicode(
+        "", help="GitHub's REST API, to read what runs pushed (falls back to CLOUDCODE_GITHUB_API_URL, then "
+        "https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise)."
+    ).tag(config=True)
+    github_timeout = Float(10.0, help="Seconds to wait for GitHub when reading what a run pushed.").tag(config=True)
     record = Bool(True, help="Write every run to a recording as it streams.").tag(config=True)
     record_dir = Unicode(
         "", help="Where recordings go (falls back to CLOUDCODE_RECORD_DIR, then .cloudcode/runs next to the notebook)."

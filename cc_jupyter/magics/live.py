@@ -15,10 +15,11 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..protocol.request import Request
+from ..run.changes import Changes
 from ..run.state import Run
 from ..text import clip, one_line
 
@@ -51,7 +52,7 @@ class RunSummary:
     tasks: tuple[str, ...]
     prompt: str
     error: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    changes: Changes | None = None
 
     @classmethod
     def of(cls, run: Run) -> RunSummary:
@@ -66,6 +67,7 @@ class RunSummary:
             tasks=tuple(clip(name, 40) for name in list(run.tasks)[:20]) + (("…",) if len(run.tasks) > 20 else ()),
             prompt=one_line(first_prompt, 80),
             error=run.error.message if run.error else "",
+            changes=run.changes,
         )
 
 

@@ -116,7 +116,7 @@ class CloudCodeMagics(Magics):
             github_token=self.session.github_token or env.github_token,
             repo=self.cfg.repo or env.repo,
             branch=self.cfg.branch or env.branch,
-            github_api_url=env.github_api_url,
+            github_api_url=self.cfg.github_api_url or env.github_api_url,
         )
 
     def secret_values(self) -> list[str | None]:
@@ -257,9 +257,12 @@ class CloudCodeMagics(Magics):
             recorder = Recorder(self.cfg.recordings_directory(), source=self.source() or "api",
                                 continues=continues, kernel=self.session.kernel_id)
 
+        github_api = self.settings().github_api_url
+
         def begin(run: Run) -> Any:
             return start(request, run=run, idle_timeout=self.cfg.idle_timeout or None,
-                         connect_timeout=self.cfg.connect_timeout, recorder=recorder)
+                         connect_timeout=self.cfg.connect_timeout, recorder=recorder, github_api=github_api,
+                         github_timeout=self.cfg.github_timeout)
 
         return begin, recorder.id if recorder else None
 

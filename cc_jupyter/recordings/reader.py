@@ -8,6 +8,7 @@ from typing import Any
 
 from ..protocol.events import Event
 from ..protocol.request import Request
+from ..run.changes import Changes
 from ..run.state import Run, RunError
 from ..run.task import FINAL_STATUSES, Status
 from .format import Recorded, read
@@ -50,7 +51,9 @@ def empty_run(recorded: Recorded) -> Run:
 
 
 def settle(run: Run, recorded: Recorded) -> None:
-    """Give ``run`` the end its recording says it had."""
+    """Give ``run`` the end its recording says it had, and what it pushed."""
+    if recorded.changes is not None:
+        run.set_changes(Changes.from_json(recorded.changes))
     end = recorded.end
     if end is None:
         run.finish("disconnected")

@@ -20,6 +20,7 @@ from ..protocol.request import DEFAULT_TASK, Request
 from ..protocol.threads import plausible_thread_id, thread_id_in_payload
 from ..secrets import SecretMasker
 from ..text import clip, one_line, strip_escapes
+from .changes import Changes
 from .messages import message_key
 from .task import FINAL_STATUSES, Status, TaskState
 
@@ -97,6 +98,7 @@ class Run:
         self.version = 0  # bumped on every change; views compare it to know what to redraw
         self.on_event: Callable[[Event], None] | None = None  # sees every masked event kept (a recorder)
         self.recording: Path | None = None  # the file this run is recorded in, if any
+        self.changes: Changes | None = None  # what the run pushed, read from GitHub once it ended
         self._message_index: dict[str, int] = {}
         self._task_of_run_id: dict[str, str] = {}
         self._run_id_set: set[str] = set()
@@ -263,6 +265,11 @@ class Run:
                 self._end("failed", RunError("task_error", f"Task {names} reported an error: see its output for what went wrong."))
             else:
                 self._end("completed", None)
+
+    def set_changes(self, changes: Changes | None) -> None:
+        """What the run pushed (read after its end, or from its recording)."""
+        self.changes = changes
+        self.version += 1
 
     def restore_end(
         self,

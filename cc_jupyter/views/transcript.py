@@ -15,6 +15,7 @@ from ..run.state import Run
 from ..run.task import TaskState
 from ..text import clip, strip_escapes
 from .agent_lines import AgentFeed
+from .changes import changes_html, changes_text
 from .header import header_html, status_line
 from .html import escape, fit_html, pre
 from .lines import line_text, lines_html
@@ -28,6 +29,7 @@ OUTPUT_BUDGET = 32_000  # characters of output tails in HTML, shared by the task
 TEXT_BUDGET = 24_000  # the same for text/plain
 SUMMARY_BUDGET = 12_000  # characters of closing words (HTML or text), shared by the tasks shown
 AGENT_BUDGET = 12_000
+CHANGES_BUDGET = 20_000  # characters of what was pushed (commits, files, links)
 ERROR_CHARS = 1000
 TASK_NAME_CHARS = 80
 _FONT = "font-family:system-ui,-apple-system,'Segoe UI',sans-serif;font-size:13px;line-height:1.45"
@@ -62,7 +64,7 @@ class Transcript:
         shown, rest = shown_tasks(run)
         share = max(1, len(shown))
         parts = [f'<div style="{_FONT}">', '<div style="margin-bottom:4px">', header_html(run, self.source), "</div>"]
-        parts += [error_html(run), links_html(run)]
+        parts += [error_html(run), changes_section_html(run), links_html(run)]
         for task in shown:
             parts.append(self._task_html(task, max(3000, OUTPUT_BUDGET // share), max(1500, SUMMARY_BUDGET // share)))
         if rest:
@@ -135,9 +137,17 @@ def links_html(run: Run) -> str:
     return "<div>" + " · ".join(link(url, label) for label, url in links) + "</div>" if links else ""
 
 
+def changes_section_html(run: Run) -> str:
+    """What the run pushed (commits, files, totals, compare link), once it was read."""
+    if run.changes is None:
+        return ""
+    return f'<div style="margin:4px 0">{changes_html(run.changes, CHANGES_BUDGET)}</div>'
+
+
 def outcome_html(run: Run) -> str:
-    """The error sentence, commit/PR links and the agent's closing words (per task if parallel)."""
-    parts = [error_html(run), links_html(run)]
+    """The error sentence, what was pushed, commit/PR links and the agent's closing words (per
+    task if parallel)."""
+    parts = [error_html(run), changes_section_html(run), links_html(run)]
     shown, rest = shown_tasks(run)
     for task in shown:
         if len(run.tasks) > 1:
@@ -175,6 +185,8 @@ def final_summary(run: Run, *, source: str = "", tail_lines: int = 0) -> str:
     shown, rest = shown_tasks(run)
     share = max(1, len(shown))
     out = [status_line(run, source)]
+    if run.changes is not None:
+        out.append(changes_text(run.changes, CHANGES_BUDGET))
     for task in shown:
         facts = [f"{mark(task.status)} {task.status}"]
         if task.duration is not None:
