@@ -7,7 +7,6 @@ import json
 import re
 import socket
 import threading
-import time
 
 import pytest
 
@@ -26,19 +25,12 @@ from cc_jupyter.client.api import prepare, start
 from cc_jupyter.run.state import Run
 
 from .conftest import API_KEY, GITHUB_TOKEN
+from .waiting import wait_until
 
 
 def without_ids(text: str) -> str:
     """Runs differ only by generated ids (uuids, hex message/tool ids, commit shas)."""
     return re.sub(r"[0-9a-f]{8}-[0-9a-f-]{27}|\b[0-9a-f]{7,}\b|[0-9a-f]{16,}|\"duration(?:_api)?_ms\":\d+", "<id>", text)
-
-
-def wait_for(condition, what: str, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
 
 
 def _walk(tb):
@@ -242,14 +234,11 @@ def test_server_errors_are_never_retried(simulator, creds):
 def test_cancel_closes_the_connection_and_keeps_what_arrived(simulator, creds):
     handle = start(prepare("x\nsim: hold=cancel-me", **creds))
     simulator.wait_held("cancel-me", 10)
-    wait_for(lambda: handle.run.tasks["main"].output.length > 0, "the output sent before the gate")
+    wait_until(lambda: handle.run.tasks["main"].output.length > 0, 10, "the output sent before the gate")
     handle.cancel()
     run = handle.wait()
     assert run.status == "cancelled" and run.tasks["main"].stdout
-    deadline = time.time() + 5
-    while last_record(simulator)["outcome"] != "disconnected" and time.time() < deadline:
-        time.sleep(0.05)
-    assert last_record(simulator)["outcome"] == "disconnected"
+    wait_until(lambda: last_record(simulator)["outcome"] == "disconnected", 5, "the server to see the disconnect")
 
 
 def test_ctrl_c_while_waiting_cancels_and_raises_run_cancelled(simulator, creds):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from cc_jupyter.run.state import Run, RunInfo
 from cc_jupyter.text import strip_escapes
 
 from .conftest import API_KEY, GITHUB_TOKEN
+from .waiting import wait_until
 
 
 def same_run(a: Run, b: Run) -> None:
@@ -33,14 +33,6 @@ def same_run(a: Run, b: Run) -> None:
         assert a.tasks[name].status == b.tasks[name].status, name
     assert (a.error.kind, a.error.message) == (b.error.kind, b.error.message) if a.error else b.error is None
     assert a.event_count == b.event_count
-
-
-def wait_for(condition, what: str, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
 
 
 @pytest.mark.parametrize(
@@ -78,9 +70,9 @@ def test_events_are_on_disk_within_half_a_second_while_the_run_goes_on(simulator
     handle = start(prepare("x\nsim: hold=recording-flush", **creds), recorder=Recorder(tmp_path))
     try:
         simulator.wait_held("recording-flush", 10)
-        wait_for(lambda: handle.run.tasks["main"].output.length > 0, "output before the gate")
+        wait_until(lambda: handle.run.tasks["main"].output.length > 0, 10, "output before the gate")
         # nothing more arrives while the run is held: only the flush timer can put it on disk
-        wait_for(lambda: any(line.startswith("[") for line in _lines(tmp_path)), "events flushed to disk")
+        wait_until(lambda: any(line.startswith("[") for line in _lines(tmp_path)), 10, "events flushed to disk")
         assert not any(line.startswith('{"end"') for line in _lines(tmp_path))
         unfinished = load_run(next(tmp_path.iterdir()))
         assert unfinished.status == "disconnected" and "kernel stopped" in unfinished.error.message

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from cc_jupyter.text import strip_escapes
 
 from .conftest import API_KEY, GITHUB_TOKEN
 from .kernel import Kernel
+from .waiting import wait_until
 
 REPO = "https://github.com/octo/replayed"
 CELLS = [
@@ -127,10 +127,8 @@ def test_a_kernel_killed_mid_run_leaves_a_recording_that_loads_as_disconnected(s
         reply = k.execute("%%cloudcode --no-wait --new -o doomed\nA long job.\nsim: hold=killed-kernel\n")
         assert reply.status == "ok"
         simulator.wait_held("killed-kernel", 20)
-        deadline = time.monotonic() + 10
-        while not any(line.startswith("[") for p in tmp_path.glob("*.jsonl") for line in p.read_text().splitlines()):
-            assert time.monotonic() < deadline, "nothing was flushed to the recording"
-            time.sleep(0.02)
+        wait_until(lambda: any(line.startswith("[") for p in tmp_path.glob("*.jsonl") for line in p.read_text().splitlines()),
+                   10, "events flushed to the recording")
         k.manager.signal_kernel(signal.SIGKILL)  # no chance to close the recording
     finally:
         simulator.release("killed-kernel")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from traitlets import Bool, Enum, Float, Unicode
+from traitlets import Bool, Enum, Float, Int, Unicode
 from traitlets.config import Configurable
 
 from ..recordings.recorder import DEFAULT_DIRECTORY
@@ -45,6 +45,12 @@ class CloudCode(Configurable):
         help="auto: replay a cell when a recording matches it; never: always call the API; only: never call it "
         "(falls back to CLOUDCODE_REPLAY, then auto).",
     ).tag(config=True)
+    interpolate = Bool(
+        False, help="Expand {name} in every cell's prompt, as -i does (In, Out, Err too); off: prompts are sent verbatim."
+    ).tag(config=True)
+    interpolate_limit = Int(4000, help="Characters of one expanded value (more are clipped, saying how many).").tag(
+        config=True
+    )
     replay_speed = Float(
         10.0, help="How many times faster than recorded a replay plays (0 = at once); silences are cut to 1 s."
     ).tag(config=True)

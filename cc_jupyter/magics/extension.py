@@ -16,6 +16,7 @@ def load(ipython: Any) -> None:
     ipython.register_magics(magics)
     ipython.configurables.append(magics.cfg)
     ipython.events.register("post_run_cell", magics.finish_ended_runs)
+    magics.errors.register(ipython)
     setattr(ipython, _STATE_KEY, magics)
 
 
@@ -25,6 +26,7 @@ def unload(ipython: Any) -> None:
         return
     magics.stop_all()
     magics.demo.stop()
+    magics.errors.unregister()
     try:
         ipython.events.unregister("post_run_cell", magics.finish_ended_runs)
     except ValueError:

@@ -18,16 +18,19 @@ from ..recordings.format import read as read_recording
 from ..recordings.library import Entry, Library
 from ..recordings.recorder import Recorder
 from ..run.state import Run, RunInfo
+from ..secrets import SecretMasker
 from . import commands
 from .config import CloudCode
 from .demo import DemoMode, demo_requested_by_environment
+from .errors_log import ErrorLog
+from .interpolate import Expansion, interpolate
 from .live import LiveRun, cancel_all
 from .options import CellOptions, parse_options, refuse_secrets, split_tasks
 from .session import Session
 
 _HELP = """Run a prompt with the Cloud Coding agent on a GitHub repository, live.
 
-Cell magic - the cell body is the prompt, sent verbatim ({{braces}} and $dollars too)::
+Cell magic - the cell body is the prompt, sent verbatim ({braces} and $dollars too)::
 
     %%cloudcode -r https://github.com/owner/repo
     Add a test for the CSV loader and make it pass.
@@ -43,6 +46,12 @@ conversation (thread); --new starts a fresh one. Parallel tasks, one tab each::
 
 Stop a run with the Stop button or "Interrupt kernel": the connection closes at once
 and everything received is kept (on the Run bound with -o, or %cloudcode history).
+
+With -i (or %config CloudCode.interpolate = True), the prompt takes values from the kernel:
+{name} is replaced by the value of a variable; .attr, [key] and !r / !s work as in str.format.
+{In[n]} is cell n's source, {Out[n]} its output, {Err[n]} the error it raised, {Err} the latest.
+Everything else stays as written (code, JSON, {}, ${HOME}, unknown names); {{name}} writes {name}.
+Example: "Fix the loader: {Err}. The data: {df}" sends the last error and a summary of df.
 
 Every run is recorded (.cloudcode/runs next to the notebook). After a restart, a cell that
 asks what a recording asked, at the same place in the conversation, replays it instead of
@@ -61,7 +70,7 @@ never accepted on a magic line and never shown.
 
 
 def _documented(func: Callable[..., Any]) -> Callable[..., Any]:
-    func.__doc__ = _HELP.format(subcommands=commands.usage())
+    func.__doc__ = _HELP.replace("{subcommands}", commands.usage())
     return func
 
 
@@ -72,6 +81,7 @@ class CloudCodeMagics(Magics):
         self.cfg = CloudCode(parent=shell)
         self.session = Session()
         self.demo = DemoMode()
+        self.errors = ErrorLog()  # the errors of the user's cells, for {Err} (registered by the extension)
         self._library: Library | None = None
         if demo_requested_by_environment():
             if env_settings().api_key:
@@ -93,6 +103,7 @@ class CloudCodeMagics(Magics):
     @argument("--no-wait", action="store_true", help="return at once; the view keeps updating (%%cloudcode wait)")
     @argument("--text", action="store_true", help="plain-text output instead of widgets")
     @argument("--dry-run", action="store_true", help="show what would be sent (secrets masked) and send nothing")
+    @argument("-i", "--interpolate", action="store_true", help="expand {name}, {In[n]}, {Out[n]}, {Err} in the prompt")
     @argument("--live", action="store_true", help="call the API even when a recording of this cell could be replayed")
     @argument("--replay", action="store_true", help="replay this cell's recording; fail if there is none")
     @no_var_expand
@@ -137,12 +148,19 @@ class CloudCodeMagics(Magics):
     # ----- the cell -----
     def run_cell(self, options: CellOptions, body: str) -> None:
         refuse_secrets(body, "the cell", self.secret_values())
-        tasks = split_tasks(body) if options.parallel else None
+        tasks = split_tasks(body) if options.parallel else None  # split first: a value never makes tasks
+        expansions: list[Expansion] = []
+        if options.interpolate or self.cfg.interpolate:
+            prompts = tasks if tasks is not None else {"": body}
+            expanded = {name: self._interpolate(prompt) for name, prompt in prompts.items()}
+            expansions = list(expanded.values())
+            tasks = {name: e.text for name, e in expanded.items()} if tasks is not None else None
+            body = expanded[""].text if tasks is None else body
         prompt = None if tasks else body
         asked = self._request(options, prompt, tasks, for_replay=True)
         recording = self._recording_for(options, asked)
         if options.dry_run:
-            print(self._dry_run(options, prompt, tasks, recording))
+            print(self._dry_run(options, prompt, tasks, recording, expansions))
             return None
         request = asked if recording is not None else self._request(options, prompt, tasks)
         self._wait_for_thread(request.thread_id)
@@ -241,11 +259,30 @@ class CloudCodeMagics(Magics):
         recorded = read_recording(entry.path)
         return lambda run: start_replay(recorded, run, speed=self.cfg.replay_speed)
 
-    def _dry_run(self, options: CellOptions, prompt: str | None, tasks: dict[str, str] | None, entry: Entry | None) -> str:
+    def _dry_run(
+        self,
+        options: CellOptions,
+        prompt: str | None,
+        tasks: dict[str, str] | None,
+        entry: Entry | None,
+        expansions: list[Expansion],
+    ) -> str:
+        report = "".join(e.report() + "\n\n" for e in expansions if e.substitutions or e.escapes)
         if entry is not None:
-            return (f"cloudcode: this cell would replay the run recorded {entry.when} ({entry.path}); "
-                    "nothing would be sent (--live sends it).")
-        return self._request(options, prompt, tasks).preview()
+            return report + (f"cloudcode: this cell would replay the run recorded {entry.when} ({entry.path}); "
+                             "nothing would be sent (--live sends it).")
+        request = self._request(options, prompt, tasks)
+        expanded = "".join(f"── prompt{f' of {name}' if request.parallel else ''}, as it would be sent:\n{text}\n\n"
+                           for name, text in request.prompts.items()) if expansions else ""
+        return report + expanded + request.preview()
+
+    # ----- interpolation -----
+    def _interpolate(self, template: str) -> Expansion:
+        """``template`` with its {fields} expanded from the user's namespace (a secret refuses it)."""
+        masker = SecretMasker(self.secret_values())
+        namespace = self.shell.user_ns if self.shell is not None else {}
+        return interpolate(template, namespace, errors=self.errors, limit=self.cfg.interpolate_limit,
+                           contains_secret=masker.contains_secret)
 
     def _begin(self, request: Request) -> tuple[Callable[[Run], Any], str | None]:
         """How to start the run live, and the id of its recording (None when not recorded)."""

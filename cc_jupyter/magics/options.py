@@ -27,6 +27,7 @@ class CellOptions:
     no_wait: bool = False
     text: bool = False
     dry_run: bool = False
+    interpolate: bool = False
     live: bool = False
     replay: bool = False
 

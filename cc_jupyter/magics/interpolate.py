@@ -1,0 +1,321 @@
+"""Expanding ``{fields}`` of a prompt with values from the user's namespace (opt-in).
+
+The rule: ``{field}`` is replaced only when ``field`` is a ``str.format`` field name (a name,
+then ``.attr`` and ``[key]`` parts, then an optional ``!r``/``!s``) whose first name is in
+the namespace or is ``In``, ``Out`` or ``Err``. ``{{field}}`` around such a field writes
+``{field}`` as text. Every other character is kept byte for byte: code, JSON, ``{}``,
+``}}``, ``{x for x in y}``, ``{value:>10}``, ``${HOME}``, unknown names.
+
+Nothing is called beyond attribute and item access (properties run: ``df.shape`` is one);
+attributes starting with ``_`` are refused. A failed lookup, or a value holding a secret,
+refuses the whole prompt with a :class:`InterpolationError` (a ``UsageError``) naming the
+field. The scanner is linear in the template's length; values are never expanded again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from IPython.core.error import UsageError
+
+from .errors_log import ErrorLog, RecordedError
+
+DEFAULT_LIMIT = 4000
+SPECIAL_NAMES = ("In", "Out", "Err")
+
+_NAME = r"[^\W\d]\w*"
+# After an opening brace: name, .attr / [key] parts, optional !r / !s, closing brace.
+# No part can contain a brace, so a failed match never scans past the next "{".
+_FIELD = re.compile(rf"({_NAME})((?:\.{_NAME}|\[[^\[\]{{}}\n]+\])*)(?:!([rs]))?\}}")
+_PART = re.compile(rf"\.({_NAME})|\[([^\]]+)\]")
+_DATAFRAME_HEAD = 5
+_DTYPES_SHOWN = 30
+
+
+class InterpolationError(UsageError):
+    """A field could not be expanded; nothing was sent. ``field`` is the braces' text."""
+
+    def __init__(self, field: str | None, reason: str, *, escapable: bool = True) -> None:
+        self.field = field
+        if field is None:
+            message = f"The prompt: {reason} — nothing was sent."
+        else:
+            message = f"{{{field}}} in the prompt: {reason} — nothing was sent"
+            message += f" (write {{{{{field}}}}} to send it as written)." if escapable else "."
+        super().__init__(message)
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows only its own UsageError class without a traceback: say it the same way.
+        return [f"\x1b[31mUsageError\x1b[0m: {self}"]
+
+
+@dataclass(frozen=True)
+class Substitution:
+    """One expanded field: what was written, what kind of value, how many characters."""
+
+    field: str  # the text between the braces, e.g. "df" or "Err[3]" or "x!r"
+    kind: str  # "str", "DataFrame", "Series", "ndarray", "error", "repr(list)", "str(int)"…
+    chars: int  # characters of the value's text
+    sent: int  # characters of it put into the prompt (less than ``chars`` when clipped)
+
+    @property
+    def clipped(self) -> bool:
+        return self.sent < self.chars
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """The prompt after expansion, and what was substituted (for ``--dry-run``)."""
+
+    text: str
+    substitutions: tuple[Substitution, ...] = ()
+    escapes: tuple[str, ...] = ()  # fields written as text with {{field}}
+
+    def report(self) -> str:
+        return render_report(self.substitutions, self.escapes)
+
+
+def interpolate(
+    template: str,
+    namespace: Mapping[str, Any],
+    *,
+    errors: ErrorLog | None = None,
+    limit: int | None = DEFAULT_LIMIT,
+    contains_secret: Callable[[str], bool] = lambda text: False,
+) -> Expansion:
+    """Expand the fields of ``template`` from ``namespace`` (``In``/``Out`` from it, ``Err`` from ``errors``).
+
+    Each value is clipped to ``limit`` characters (None or 0: no limit). Raises
+    :class:`InterpolationError` when a known field cannot be looked up or rendered, or when
+    ``contains_secret`` is true for a value: then nothing may be sent.
+    """
+
+    def known(name: str) -> bool:
+        return name in SPECIAL_NAMES or name in namespace
+
+    out: list[str] = []
+    substitutions: list[Substitution] = []
+    escapes: list[str] = []
+    rendered: dict[str, tuple[str, Substitution]] = {}  # a field written twice is looked up once
+    size = len(template)
+    pos = 0  # start of the text not yet copied to ``out``
+    i = template.find("{")
+    while i != -1:
+        if i and template[i - 1] == "$":  # ${HOME}, ${{ github.ref }}: shell and JS syntax
+            while i < size and template[i] == "{":
+                i += 1
+            i = template.find("{", i)
+            continue
+        if template.startswith("{{", i):
+            match = _FIELD.match(template, i + 2)
+            if match and template.startswith("}", match.end()) and known(match.group(1)):
+                field = template[i + 2 : match.end() - 1]
+                out.append(template[pos:i])
+                out.append("{" + field + "}")
+                escapes.append(field)
+                pos = match.end() + 1
+                i = template.find("{", pos)
+            else:  # a "{{" that escapes no field is text, and its second brace opens none
+                i = template.find("{", i + 2)
+            continue
+        match = _FIELD.match(template, i + 1)
+        if match is None or not known(match.group(1)):
+            i = template.find("{", i + 1)
+            continue
+        field = template[i + 1 : match.end() - 1]
+        if field not in rendered:
+            try:
+                rendered[field] = _substitute(field, match, namespace, errors, limit, contains_secret)
+            except InterpolationError as exc:
+                if contains_secret(str(exc)):  # a lookup error whose message quotes a secret
+                    reason = "it could not be read (the reason is withheld: it holds a secret)"
+                    raise InterpolationError(field, reason) from None
+                raise
+        text, substitution = rendered[field]
+        out.append(template[pos:i])
+        out.append(text)
+        substitutions.append(substitution)
+        pos = match.end()
+        i = template.find("{", pos)
+    if not substitutions and not escapes:
+        return Expansion(template)
+    out.append(template[pos:])
+    result = "".join(out)
+    if substitutions and contains_secret(result):  # two harmless halves that make one secret
+        raise InterpolationError(None, "after expansion it contains a secret (a key or a token-shaped string)")
+    return Expansion(result, tuple(substitutions), tuple(escapes))
+
+
+def render_report(substitutions: Iterable[Substitution], escapes: Iterable[str] = ()) -> str:
+    """One line per substitution (and per escaped field), for ``--dry-run``."""
+    lines = []
+    for s in substitutions:
+        size = f"{s.chars:,} {_plural(s.chars, 'character')}"
+        if s.clipped:
+            size += f", clipped to {s.sent:,} ({s.chars - s.sent:,} not sent)"
+        lines.append(f"  {{{s.field}}} → {s.kind}, {size}")
+    lines += [f"  {{{{{field}}}}} → written as {{{field}}}" for field in escapes]
+    if not lines:
+        return "interpolation: no fields to expand; the prompt is sent as written"
+    count = sum(1 for line in lines if "→ written as" not in line)
+    return f"interpolation: {count} field{'s' if count != 1 else ''} expanded\n" + "\n".join(lines)
+
+
+# ----- one field -----
+def _substitute(
+    field: str,
+    match: re.Match[str],
+    namespace: Mapping[str, Any],
+    errors: ErrorLog | None,
+    limit: int | None,
+    contains_secret: Callable[[str], bool],
+) -> tuple[str, Substitution]:
+    name, parts_text, conversion = match.group(1), match.group(2), match.group(3)
+    parts = [(attr, key) for attr, key in _PART.findall(parts_text)]
+    for attr, _ in parts:
+        if attr.startswith("_"):
+            raise InterpolationError(field, f'attributes starting with "_" (.{attr}) are never expanded')
+    value, parts, path = _root(field, name, parts, namespace, errors)
+    value = _walk(field, value, parts, path)
+    text, kind = _render(field, value, conversion)
+    if contains_secret(text):
+        raise InterpolationError(
+            field,
+            "it holds a secret (the API key, the GitHub token or a token-shaped string) and is never sent",
+            escapable=False,
+        )
+    chars = sent = len(text)
+    if limit and limit > 0 and chars > limit:
+        sent = limit
+        text = f"{text[:limit]}… [clipped: {chars - limit:,} more characters]"
+    return text, Substitution(field=field, kind=kind, chars=chars, sent=sent)
+
+
+def _root(
+    field: str, name: str, parts: list[tuple[str, str]], namespace: Mapping[str, Any], errors: ErrorLog | None
+) -> tuple[Any, list[tuple[str, str]], str]:
+    """The value of the first name (for ``Err[n]``: of its index), the parts left, their path."""
+    if name == "Err":
+        if errors is None:
+            reason = "errors are not recorded in this session (load the cc_jupyter extension)"
+            raise InterpolationError(field, reason)
+        if parts and parts[0][1]:
+            cell = _key(parts[0][1])
+            entry = errors.for_cell(cell) if isinstance(cell, int) else None
+            if entry is None:
+                recorded = _listing(errors.cells())
+                raise InterpolationError(field, f"cell {cell} raised no recorded error (recorded: {recorded})")
+            return entry, parts[1:], f"Err[{parts[0][1]}]"
+        latest = errors.latest()
+        if latest is None:
+            raise InterpolationError(field, "no cell has raised an error yet")
+        return latest, parts, name
+    if name not in namespace:  # In or Out outside IPython
+        raise InterpolationError(field, f"{name} (IPython's cell history) is not available here")
+    try:
+        return namespace[name], parts, name
+    except Exception as exc:
+        raise InterpolationError(field, f"{name} could not be read ({_describe(exc)})") from None
+
+
+def _walk(field: str, value: Any, parts: list[tuple[str, str]], done: str) -> Any:
+    """Attribute and item access, as ``str.format`` does it: an all-digit key is an int."""
+    for attr, key in parts:
+        try:
+            value = getattr(value, attr) if attr else value[_key(key)]
+        except Exception as exc:
+            raise InterpolationError(field, _lookup_failure(done, attr, key, value, exc)) from None
+        done += f".{attr}" if attr else f"[{key}]"
+    return value
+
+
+def _key(key: str) -> int | str:
+    return int(key) if key.isdigit() and key.isascii() else key
+
+
+def _lookup_failure(done: str, attr: str, key: str, container: Any, exc: Exception) -> str:
+    if attr:
+        return f"{done} has no attribute {attr!r} ({_describe(exc)})"
+    if done == "In" and isinstance(_key(key), int):
+        last = len(container) - 1 if hasattr(container, "__len__") else "?"
+        return f"there is no cell {key} in In (the last is {last})"
+    if done == "Out" and isinstance(_key(key), int):
+        return f"cell {key} has no output in Out (cells with output: {_listing(_int_keys(container))})"
+    return f"{done}[{key}] could not be read ({_describe(exc)})"
+
+
+def _int_keys(container: Any) -> list[int]:
+    try:
+        return sorted(k for k in container if isinstance(k, int))
+    except Exception:
+        return []
+
+
+def _listing(cells: list[int]) -> str:
+    if not cells:
+        return "none"
+    shown = ", ".join(str(c) for c in cells[-10:])
+    return shown if len(cells) <= 10 else f"…, {shown}"
+
+
+def _describe(exc: BaseException) -> str:
+    message = str(exc)
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+# ----- values as text -----
+def _render(field: str, value: Any, conversion: str | None) -> tuple[str, str]:
+    """The text a reader gets for ``value``, and what kind of rendering it was."""
+    try:
+        if conversion == "r":
+            return repr(value), f"repr({type(value).__name__})"
+        if conversion == "s":
+            return str(value), f"str({type(value).__name__})"
+        if isinstance(value, str):
+            return value, "str"
+        if isinstance(value, RecordedError):
+            return str(value), "error"
+        kind = _library_kind(value)
+        if kind in ("DataFrame", "Series"):
+            try:
+                return _pandas_summary(value, kind), kind
+            except Exception:
+                pass  # an odd frame: its repr below
+        elif kind == "ndarray":
+            return f"ndarray shape {tuple(value.shape)}, dtype {value.dtype}\n{value!r}", kind
+        return repr(value), f"repr({type(value).__name__})"
+    except Exception as exc:
+        raise InterpolationError(field, f"its value could not be turned into text ({_describe(exc)})") from None
+
+
+def _library_kind(value: Any) -> str | None:
+    """"DataFrame"/"Series" (pandas) or "ndarray" (numpy), found without importing either."""
+    for cls in type(value).__mro__:
+        package = getattr(cls, "__module__", "").partition(".")[0]
+        if package == "pandas" and cls.__name__ in ("DataFrame", "Series"):
+            return cls.__name__
+        if package == "numpy" and cls.__name__ == "ndarray":
+            return "ndarray"
+    return None
+
+
+def _pandas_summary(value: Any, kind: str) -> str:
+    rows = len(value)
+    head = value.head(_DATAFRAME_HEAD)
+    if kind == "Series":
+        name = f" {value.name!r}" if value.name is not None else ""
+        title = f"Series{name} {rows:,} {_plural(rows, 'row')}, dtype {value.dtype}"
+        return f"{title}\n{head.to_string()}"
+    columns = len(value.columns)
+    title = f"DataFrame {rows:,} {_plural(rows, 'row')} × {columns:,} {_plural(columns, 'column')}"
+    dtypes = [f"{column} {dtype}" for column, dtype in list(value.dtypes.items())[:_DTYPES_SHOWN]]
+    if columns > _DTYPES_SHOWN:
+        dtypes.append(f"… {columns - _DTYPES_SHOWN:,} more")
+    return f"{title}\ndtypes: {', '.join(dtypes)}\n{head.to_string(max_cols=20, max_colwidth=60)}"
+
+
+def _plural(count: int, word: str) -> str:
+    return word if count == 1 else word + "s"
