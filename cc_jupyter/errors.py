@@ -11,7 +11,11 @@
     │   ├── RateLimitError          429 (.retry_after, in seconds, when the server said)
     │   └── ServerError             5xx
     ├── UnexpectedResponseError     a 200 that is not an event stream
-    └── RunFailedError              the run started, then ended failed or disconnected (.run)
+    ├── RunFailedError              the run started, then ended failed or disconnected (.run)
+    ├── GitHubError                 reading what a run pushed failed (client.github; shown, never raised
+    │                               past the run: the run's .changes.error holds the sentence)
+    └── PullRefused                 %cloudcode pull will not fast-forward; names what is in the way
+        └── GitUnavailable          no git executable (client.git_clone)
     RunCancelled                    Ctrl-C / Interrupt kernel stopped a run (a KeyboardInterrupt; .run)
 
 Nothing is ever retried: a request starts a paid run that may push commits.

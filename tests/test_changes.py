@@ -17,13 +17,10 @@ import pytest
 
 import cc_jupyter
 from cc_jupyter.client.github import (
-    GitHubError,
     github_api_url,
     head_before,
     rate_limit_sentence,
     read_changes,
-    read_head,
-    repo_slug,
 )
 from cc_jupyter.run.changes import (
     MAX_FILES,
@@ -407,10 +404,9 @@ def test_api_urls():
     assert github_api_url("http://ghe.local:8080/team/tool") == "http://ghe.local:8080/api/v3"
     assert github_api_url("git@ghe.example.com:team/tool.git") == "https://ghe.example.com/api/v3"
     assert github_api_url("https://github.com/octo/demo", "http://127.0.0.1:1/github/") == "http://127.0.0.1:1/github"
-    assert repo_slug("https://github.com/octo/demo.git/") == ("octo", "demo")
     for bad in ("https://github.com/octo", "https://github.com/octo/demo/pull/1", "not a url"):
         with pytest.raises(ValueError, match="is not a repository URL"):
-            repo_slug(bad)
+            github_api_url(bad)
     with pytest.raises(ValueError) as caught:
         github_api_url("https://user:hunter2-secret@github.com/")
     assert "hunter2" not in str(caught.value)
@@ -504,16 +500,15 @@ def test_compare_shapes_binary_files_and_caps():
     assert changes.files[1].patch == "+****"
 
 
-def test_read_head_raises_one_sentence():
-    async def go() -> str:
+def test_head_before_says_why_in_one_sentence():
+    async def go() -> tuple[str | None, str | None]:
         async with answered(lambda r: httpx.Response(404, json={"message": "Not Found"})) as client:
-            return await read_head(client, "https://api.github.com", "octo", "private", "main", GITHUB_TOKEN)
+            return await head_before("https://github.com/octo/private", "main", GITHUB_TOKEN, client=client)
 
-    with pytest.raises(GitHubError) as caught:
-        asyncio.run(go())
-    assert str(caught.value) == (
+    assert asyncio.run(go()) == (
+        None,
         "GitHub answered 404 for octo/private: a private repository the token cannot read, "
-        "or a branch that does not exist"
+        "or a branch that does not exist",
     )
 
 

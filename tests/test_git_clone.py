@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from cc_jupyter.client.git_clone import GitUnavailable, PullRefused, mask_credentials, pull, same_repository
+from cc_jupyter.client.git_clone import GitUnavailable, PullRefused, mask_credentials, pull
+from cc_jupyter.run.changes import same_repository
 
 REPO = "https://github.com/octo/demo"
 MOD = "src/demo_pkg/mod.py"

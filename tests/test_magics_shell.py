@@ -4,6 +4,7 @@ in text mode against the simulator."""
 
 from __future__ import annotations
 
+import json
 import pickle
 
 import pytest
@@ -90,11 +91,25 @@ def test_every_subcommand_is_in_the_help_with_its_arguments(shell, capsys):
     "text, words",
     [("bogus", "Unknown subcommand"), ("thread a b", "unrecognized"), ("history wipe", "invalid choice"),
      ("cancel x", "invalid int"), ("demo sideways", "invalid choice"), ("help nothing", "No subcommand"),
-     ("login now", "unrecognized"), (f"status {GITHUB_TOKEN}", "Secrets are not accepted")],
+     ("login now", "unrecognized"), (f"status {GITHUB_TOKEN}", "Secrets are not accepted"),
+     ("show", "required"), ("show 7", "No run '7'"), ("diff 7", r"No run #7"), ("pull 7 --reload", r"No run #7"),
+     ("diff", "No such run"), ("pull feedface", "No such run"), ("pull --force", "unrecognized")],
 )
 def test_subcommand_errors_are_usage_errors(shell, text, words):
     with pytest.raises(UsageError, match=words):
         line(shell, text)
+
+
+def test_a_damaged_recording_is_named_not_a_traceback(shell, tmp_path):
+    cell(shell, "-o r_damaged", "Add a CSV loader test")
+    [recording] = (tmp_path / "recordings").glob("*.jsonl")
+    with recording.open("a", encoding="utf-8") as out:
+        out.write("{not json\n")
+    line(shell, "history clear")  # so the run is found through its recording only
+    recorded_id = json.loads(recording.read_text(encoding="utf-8").splitlines()[0])["id"][:8]
+    for text in (f"show {recorded_id}", f"diff {recorded_id}", f"pull {recorded_id}"):
+        with pytest.raises(UsageError, match="That recording cannot be read: .* is not JSON"):
+            line(shell, text)
 
 
 def test_missing_repository_is_explained_in_magic_terms(shell, monkeypatch):

@@ -22,8 +22,9 @@ from pathlib import Path
 from types import ModuleType
 
 from ..errors import CloudCodeError
+from ..run.changes import repository_key, same_repository
 
-__all__ = ["GitUnavailable", "PullRefused", "PullResult", "mask_credentials", "pull", "same_repository"]
+__all__ = ["GitUnavailable", "PullRefused", "PullResult", "mask_credentials", "pull"]
 
 _MAX_NAMED = 10  # paths or files named in one message before "and N more"
 _STDERR_LINES = 4
@@ -165,12 +166,6 @@ def pull(
     if modules is not None:
         _handle_imported(result, modules, reload)
     return result
-
-
-def same_repository(a: str, b: str) -> bool:
-    """Whether two remote URLs name the same repository (scheme, ``.git``, case and user ignored)."""
-    key = _repo_key(a)
-    return key is not None and key == _repo_key(b)
 
 
 # --- git as a subprocess -------------------------------------------------------------------
@@ -329,7 +324,7 @@ def _matching_remote(git: _Git, clone: Path, repo_url: str) -> str:
         name = key[len("remote.") : -len(".url")]
         if name and not name.startswith("-"):  # a name git would read as an option is never used
             remotes.append((name, url))
-    matching = [name for name, url in remotes if same_repository(url, repo_url)]
+    matching = [name for name, url in remotes if url and same_repository(url, repo_url)]
     if matching:
         return "origin" if "origin" in matching else matching[0]
     if remotes:
@@ -398,7 +393,7 @@ def _fetch_failure(git: _Git, clone: Path, remote: str, branch: str, stderr: byt
         return f"{remote} has no branch {branch}: the run has not pushed to it (yet); nothing was changed."
     if any(sign in low for sign in _AUTH_SIGNS):
         if "publickey" in low or "host key" in low or _is_ssh(url):
-            host = (_repo_key(url) or ("github.com",))[0]
+            host = (repository_key(url) or ("github.com",))[0]
             fix = (
                 f"Check that your SSH key is loaded and known to the server with `ssh -T git@{host}`, "
                 "or use an https remote with a credential helper."
@@ -516,22 +511,6 @@ def _drop_bytecode(source: str) -> None:
 
 
 # --- repository URLs -------------------------------------------------------------------------
-
-
-def _repo_key(url: str) -> tuple[str, str] | None:
-    """``(host, owner/repo)`` in lower case for the URL forms git accepts, or None."""
-    url = url.strip()
-    match = re.match(r"(?i)^[a-z][a-z0-9+.-]*://(?:[^@/]*@)?(?P<host>[^/:?#]+)(?::\d*)?(?P<path>/[^?#]*)?", url)
-    if match is None:
-        match = _SCP_LIKE.match(url)
-        if match is None or "/" in match.group("host"):
-            return None
-    host = match.group("host").lower()
-    host = {"www.github.com": "github.com", "ssh.github.com": "github.com"}.get(host, host)
-    path = (match.group("path") or "").strip("/")
-    if path.lower().endswith(".git"):
-        path = path[:-4].rstrip("/")
-    return (host, path.lower()) if path else None
 
 
 def _is_ssh(url: str) -> bool:

@@ -77,12 +77,6 @@ def github_api_url(repo_url: str, override: str | None = None) -> str:
     return f"{scheme}://{host}/api/v3"
 
 
-def repo_slug(repo_url: str) -> tuple[str, str]:
-    """``(owner, repo)`` of ``https://HOST/owner/repo(.git)`` (or an ssh URL); ValueError otherwise."""
-    _, owner, name = _parts(repo_url)
-    return owner, name
-
-
 def _parts(repo_url: str) -> tuple[str, str, str]:
     parts = split_repo_url(repo_url) if isinstance(repo_url, str) else None
     if parts is None:
@@ -326,13 +320,6 @@ def _reason(error: BaseException, masker: SecretMasker) -> str:
 
 
 # ----- the public calls -----
-async def read_head(client: httpx.AsyncClient, api: str, owner: str, repo: str, branch: str, token: str | None) -> str:
-    """The sha at the tip of ``branch`` of ``owner/repo``; raises :class:`GitHubError`."""
-    host = urlsplit(api).hostname or "github.com"
-    host = "github.com" if host == "api.github.com" else host
-    return await _Repository(client, api, f"https://{host}/{owner}/{repo}", token, None).head(branch)
-
-
 async def head_before(
     repo_url: str,
     branch: str,

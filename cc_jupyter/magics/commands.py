@@ -6,6 +6,7 @@ import argparse
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -46,6 +47,7 @@ class CommandHost(Protocol):
 
 
 RECORDED_SHOWN = 20  # recorded runs listed by %cloudcode history
+_READ_AGAIN_TIMEOUT = 60.0  # seconds %cloudcode diff waits for GitHub when reading changes again
 
 Handler = Callable[["CommandHost", argparse.Namespace], None]
 
@@ -228,7 +230,7 @@ def _show(magics: CommandHost, args: argparse.Namespace) -> None:
     try:
         run = load_run(entry.path)
     except (OSError, ValueError) as error:
-        raise UsageError(f"The recording {entry.path.name} cannot be read: {error}") from None
+        raise UsageError(f"That recording cannot be read: {error}") from None
     display(Transcript(run, source=f"recorded {entry.when}"))
 
 
@@ -332,10 +334,8 @@ def _pick(magics: CommandHost, which: str | None) -> _Picked:
     session = magics.session
     if which is None and session.runs:
         which = str(session.runs[-1].number)
-    if which is not None and which.isdigit():
-        live = session.find(int(which))
-        if live is None:
-            raise UsageError(f"No run #{which} in this kernel: %cloudcode history lists them.")
+    live = session.find(int(which)) if which is not None and which.isdigit() else None
+    if live is not None:
         if not live.ended:
             raise UsageError(f"Run #{which} is still going: %cloudcode wait, then ask again.")
         summary = live.summary
@@ -343,11 +343,16 @@ def _pick(magics: CommandHost, which: str | None) -> _Picked:
     library = magics.library()
     entries = library.entries()
     entry = library.find(which) if which else entries[-1] if entries else None
+    if entry is None and which is not None and which.isdigit():  # a recording id may be all digits too
+        raise UsageError(f"No run #{which} in this kernel, nor a recording whose id starts so: %cloudcode history.")
     if entry is None:
         raise UsageError(
             "No such run: give a run number of this kernel, or the start of a recording id (%cloudcode history)."
         )
-    recorded = read_recording(entry.path)
+    try:
+        recorded = read_recording(entry.path)
+    except (OSError, ValueError) as error:
+        raise UsageError(f"That recording cannot be read: {error}") from None
     changes = Changes.from_json(recorded.changes) if recorded.changes is not None else None
     return _Picked(f"the run recorded {entry.when}", str(entry.header.get("repo")), str(entry.header.get("branch")), changes)
 
@@ -358,7 +363,10 @@ def _read_again(magics: CommandHost, picked: _Picked, changes: Changes) -> Chang
 
     settings = magics.settings()
     again = read_changes(picked.repo, changes.branch, changes.before, settings.github_token, api=settings.github_api_url)
-    fresh: Changes = background.submit(again).result(timeout=30)
+    try:
+        fresh: Changes = background.submit(again).result(timeout=_READ_AGAIN_TIMEOUT)
+    except FutureTimeout:  # read_changes bounds itself; this is the belt to its braces
+        return changes
     return fresh if not fresh.error else changes
 
 

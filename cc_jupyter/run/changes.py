@@ -393,22 +393,26 @@ def split_repo_url(url: str) -> tuple[str, str, str] | None:
     return host, owner, name
 
 
+_HOST_ALIASES = {"www.github.com": "github.com", "ssh.github.com": "github.com"}
+
+
+def repository_key(url: str) -> tuple[str, str, str] | None:
+    """``(host, owner, repo)`` in lower case, the port and ``www.`` dropped: equal keys name the same
+    repository whichever form of URL git was given; None when ``url`` names none."""
+    parts = split_repo_url(url)
+    if parts is None:
+        return None
+    host = parts[0].split(":")[0]
+    return _HOST_ALIASES.get(host, host), parts[1].lower(), parts[2].lower()
+
+
 def same_repository(url: str, repo: str) -> bool:
-    """Whether two URLs name the same repository (host, owner and name, ignoring case);
-    an empty ``url`` (a push whose remote was not shown) counts as the same."""
+    """Whether two URLs name the same repository (host, owner and name, ignoring case, port and
+    credentials); an empty ``url`` (a push whose remote was not shown) counts as the same."""
     if not url:
         return True
-    a, b = split_repo_url(url), split_repo_url(repo)
-    return (
-        a is not None
-        and b is not None
-        and a[0].split(":")[0] == b[0].split(":")[0]
-        and (
-            a[1].lower(),
-            a[2].lower(),
-        )
-        == (b[1].lower(), b[2].lower())
-    )
+    key = repository_key(url)
+    return key is not None and key == repository_key(repo)
 
 
 # ----- reading the agent's output -----
