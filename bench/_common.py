@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import NamedTuple
 
 API_KEY = "bench-key-0123456789"
 GITHUB_TOKEN = "bench-token-0123456789"
@@ -50,8 +51,19 @@ def flood_body(events: int, tasks: int = 8) -> dict:
 HEADERS = {"x-api-key": API_KEY, "Content-Type": "application/json", "Accept": "text/event-stream"}
 
 
-def best_of(rounds: int, contenders: dict[str, Callable[[], int]]) -> dict[str, tuple[float, int]]:
-    """Run the contenders interleaved ``rounds`` times; keep each one's median time and event count."""
+class Timed(NamedTuple):
+    """One contender's times over the rounds, and the events it counted."""
+
+    times: list[float]
+    count: int
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+
+def best_of(rounds: int, contenders: dict[str, Callable[[], int]]) -> dict[str, Timed]:
+    """Run the contenders interleaved ``rounds`` times; keep each one's times and event count."""
     times: dict[str, list[float]] = {name: [] for name in contenders}
     counts: dict[str, int] = {}
     for _ in range(rounds):
@@ -59,7 +71,13 @@ def best_of(rounds: int, contenders: dict[str, Callable[[], int]]) -> dict[str, 
             start = time.perf_counter()
             counts[name] = fn()
             times[name].append(time.perf_counter() - start)
-    return {name: (statistics.median(t), counts[name]) for name, t in times.items()}
+    return {name: Timed(t, counts[name]) for name, t in times.items()}
+
+
+def paired_ratio(a: Timed, b: Timed) -> float:
+    """The median of a/b round by round: on a machine whose speed drifts between rounds (shared
+    cores), steadier than the ratio of medians, since both sides of a pair ran back to back."""
+    return statistics.median(x / y for x, y in zip(a.times, b.times, strict=True))
 
 
 def import_time(module: str, repeats: int = 7, *, setup: str = "", statement: str = "") -> float:
@@ -77,9 +95,9 @@ def dumps(data: object) -> str:
     return json.dumps(data, indent=2)
 
 
-def parse_args(doc: str) -> argparse.Namespace:
+def parse_args(doc: str, rounds: int = 5) -> argparse.Namespace:
     """The options every bench takes: how many events, how many rounds."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=rounds)
     return parser.parse_args()

@@ -39,6 +39,10 @@ __all__ = [
     "RunError",
     "RunInfo",
     "TaskState",
+    "Changes",
+    "Commit",
+    "FileChange",
+    "PushedRef",
     "Request",
     "RunHandle",
     "CloudCodeError",
@@ -54,6 +58,8 @@ __all__ = [
     "RunFailedError",
     "ServerError",
     "UnexpectedResponseError",
+    "PullRefused",
+    "GitUnavailable",
     "load_ipython_extension",
     "unload_ipython_extension",
 ]
@@ -69,14 +75,22 @@ _LAZY = {
     "RunError": "cc_jupyter.run.state",
     "RunInfo": "cc_jupyter.run.state",
     "TaskState": "cc_jupyter.run.task",
+    "Changes": "cc_jupyter.run.changes",
+    "Commit": "cc_jupyter.run.changes",
+    "FileChange": "cc_jupyter.run.changes",
+    "PushedRef": "cc_jupyter.run.changes",
+    "PullRefused": "cc_jupyter.client.git_clone",
+    "GitUnavailable": "cc_jupyter.client.git_clone",
     "Request": "cc_jupyter.protocol.request",
 }
 
 if TYPE_CHECKING:
     from .client.api import ainvoke, invoke, prepare, start
+    from .client.git_clone import GitUnavailable, PullRefused
     from .client.handle import RunHandle
     from .protocol.request import Request
     from .recordings.reader import load_run
+    from .run.changes import Changes, Commit, FileChange, PushedRef
     from .run.state import Run, RunError, RunInfo
     from .run.task import TaskState
 

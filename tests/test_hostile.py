@@ -50,8 +50,6 @@ def everything_shown_and_kept(run: Run, recorded: list[Event]) -> list[str]:
     live.refresh()
     widget_values = [live._header.value, live._footer.value, live._agent.widget.value, *live._tab.titles]
     widget_values += [pane.widget.value for pane in live._panes.values()]
-    live.close()
-    widget_values += [pane.widget.value for pane in live._panes.values()] + [live._footer.value]
     bundle = Transcript(run)._repr_mimebundle_()
     kept = [run.stdout, repr(run), repr(run.events), pickle.dumps(run).decode("latin-1"), json.dumps([e.data for e in recorded])]
     shown = ["\n".join(written), bundle["text/plain"], *map(shown_html, [bundle["text/html"], *widget_values])]
@@ -120,7 +118,7 @@ def test_ten_thousand_task_names_and_megabyte_ids_stay_small_everywhere():
     assert len(bundle["text/html"]) < 1_000_000 and len(bundle["text/plain"]) < 1_000_000
     assert "more tasks" in bundle["text/plain"]
     live = LiveView(run, on_stop=lambda: None)
-    live.close()
+    live.refresh()
     sizes = [len(live._header.value), len(live._footer.value), len(live._agent.widget.value), len(str(live._tab.titles))]
     sizes += [len(pane.widget.value) for pane in live._panes.values()]
     assert len(live._panes) <= 24 and max(sizes) < 100_000 and len(live._header.value) < 4000

@@ -28,3 +28,9 @@ def test_load_ext_loads_no_heavy_module():
         "InteractiveShell.instance().run_line_magic('load_ext', 'cc_jupyter')"
     )
     assert imported_after(setup) == "[]"
+
+
+def test_every_public_name_resolves():
+    check = "import cc_jupyter\nprint([n for n in cc_jupyter.__all__ if getattr(cc_jupyter, n, None) is None])"
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().endswith("[]"), done.stdout

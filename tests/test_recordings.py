@@ -12,9 +12,10 @@ import pytest
 import cc_jupyter
 from cc_jupyter.client.api import prepare, start
 from cc_jupyter.client.replay import replay_into
+from cc_jupyter.protocol.events import Event
 from cc_jupyter.protocol.request import build_request
 from cc_jupyter.protocol.settings import Settings
-from cc_jupyter.recordings.format import ask_key, read
+from cc_jupyter.recordings.format import ask_key, encode, encode_event, read
 from cc_jupyter.recordings.library import Library
 from cc_jupyter.recordings.reader import empty_run, load_run
 from cc_jupyter.recordings.recorder import Recorder
@@ -23,6 +24,27 @@ from cc_jupyter.text import strip_escapes
 
 from .conftest import API_KEY, GITHUB_TOKEN
 from .waiting import wait_until
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        Event("custom", {"task_name": "unit-tests", "stdout": "ok\n"}),
+        Event("custom", {"task_name": "naïve ✓", "stdout": 'quote " back \\ tab \t nul \x00 esc \x1b[31m é 😀\n'}),
+        Event("custom", {"task_name": "t", "stdout": "lone surrogate \ud800 kept"}),
+        Event("custom", {"stdout": "x", "task_name": "other order"}),
+        Event("custom", {"task_name": "t", "stdout": "x"}, id="42"),
+        Event("custom", {"task_name": 7, "stdout": "not a str name"}),
+        Event("updates", {"agent": {"messages": [{"content": "hi"}]}}),
+        Event("weird-type", ["a", 1, None, 2.5]),
+    ],
+)
+def test_the_fast_event_line_is_the_generic_line(event):
+    for offset in (0.0, 1.234, 1e-05, 12345.678):
+        document = [offset, event.type, event.data] + ([event.id] if event.id else [])
+        line = encode_event(offset, event)
+        assert line == encode(document)
+        assert json.loads(line) == json.loads(json.dumps(document))
 
 
 def same_run(a: Run, b: Run) -> None:

@@ -358,11 +358,13 @@ def test_status_chip_thread_and_marks_follow_the_run(clock):
     view.refresh()
     assert "&lt;x&gt;" in view._footer.value
     run.finish("closed")
-    view.close()
-    assert "✖ failed" in view._header.value and view._tab.titles[:2] == ("✔ a", "✖ b")
-    assert view._stop.disabled
-    version = run.version
     view.refresh()
+    assert "✖ failed" in view._header.value and view._tab.titles[:2] == ("✔ a", "✖ b")
+    view.stop()
+    run.apply(Event("metadata", {"thread_id": "th-after-stop"}))
+    view.refresh()
+    assert "th-after-stop" not in view._header.value  # stopped: the transcript shows the rest
+    version = run.version
     view.close_widgets()
     assert run.version == version  # views never modify the run
 
@@ -380,6 +382,15 @@ def test_flusher_refreshes_until_done_then_once_more_and_keeps_the_first_error()
     asyncio.run(flusher.run_until(lambda: len(calls) >= 5))
     assert len(calls) == 6
     assert [str(e) for e in flusher.errors] == ["boom 2"] and flusher.failures == 2
+    assert flusher.first_call is not None and flusher.last_call is not None
+    assert flusher.rate == 5 / (flusher.last_call - flusher.first_call)
+
+
+def test_flusher_rate_needs_two_calls():
+    flusher = Flusher(lambda: None)
+    assert flusher.rate == 0.0
+    asyncio.run(flusher.run_until(lambda: True))  # done at once: only the final refresh
+    assert flusher.calls == 1 and flusher.rate == 0.0
 
 
 def test_text_views_do_not_import_ipywidgets():

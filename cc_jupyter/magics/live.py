@@ -246,7 +246,7 @@ class LiveRun:
             elif self.mode == "widget":
                 from ..views.transcript import Transcript
 
-                self._view.close()
+                self._view.stop()
                 self._transcript = Transcript(run, source=self.source)
                 self._display.update(self._transcript)
                 self._view.close_widgets()

@@ -16,9 +16,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from json.encoder import encode_basestring as _string  # what JSONEncoder(ensure_ascii=False) uses
 from pathlib import Path
 from typing import Any
 
+from ..protocol.events import Event
 from ..run.state import RunInfo
 
 FORMAT = 1
@@ -47,6 +49,20 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one, n
 
 def encode(document: Any) -> str:
     return _ENCODER.encode(document) + "\n"
+
+
+def encode_event(offset: float, event: Event) -> str:
+    """``[offset, type, data(, id)]`` as one line: :func:`encode`'s bytes exactly, with a shortcut
+    for the shape of nearly every event (a task's stdout), which a flood writes thousands of."""
+    data = event.data
+    if not event.id and event.type == "custom" and type(data) is dict and len(data) == 2:
+        name, text = data.get("task_name"), data.get("stdout")
+        if type(name) is str and type(text) is str and next(iter(data)) == "task_name":
+            return f'[{offset!r},"custom",{{"task_name":{_string(name)},"stdout":{_string(text)}}}]\n'
+    document: list[Any] = [offset, event.type, data]
+    if event.id:
+        document.append(event.id)
+    return encode(document)
 
 
 def read(path: str | Path) -> Recorded:

@@ -12,7 +12,7 @@ from typing import IO, Any
 
 from ..protocol.events import Event
 from ..run.state import Run
-from .format import FORMAT, MARK, ask_key, encode
+from .format import FORMAT, MARK, ask_key, encode, encode_event
 
 FLUSH_WITHIN = 0.5  # seconds: the most a received event waits before it is on disk
 DEFAULT_DIRECTORY = Path(".cloudcode") / "runs"  # relative to the working directory: next to the notebook
@@ -64,10 +64,7 @@ class Recorder:
 
     def write(self, event: Event) -> None:
         """One masked event, as the Run kept it (called on the I/O thread)."""
-        data: list[Any] = [round(time.time() - self._started, 3), event.type, event.data]
-        if event.id:
-            data.append(event.id)
-        self._pending.append(encode(data))
+        self._pending.append(encode_event(round(time.time() - self._started, 3), event))
         if time.monotonic() - self._flushed >= FLUSH_WITHIN:
             self.flush()
         elif self._timer is None:

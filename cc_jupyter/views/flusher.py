@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 
 
@@ -19,6 +20,15 @@ class Flusher:
         self.errors: list[BaseException] = []
         self.failures = 0
         self.calls = 0
+        self.first_call: float | None = None  # time.monotonic() of the first and the latest call
+        self.last_call: float | None = None
+
+    @property
+    def rate(self) -> float:
+        """Calls per second between the first call and the latest one (0 before two calls)."""
+        if self.first_call is None or self.last_call is None or self.last_call <= self.first_call:
+            return 0.0
+        return (self.calls - 1) / (self.last_call - self.first_call)
 
     async def run_until(self, done: Callable[[], bool], wake: asyncio.Event | None = None) -> None:
         """Refresh every ``interval`` while ``done()`` is false, then a final refresh.
@@ -40,6 +50,9 @@ class Flusher:
 
     def _call(self) -> None:
         self.calls += 1
+        self.last_call = time.monotonic()
+        if self.first_call is None:
+            self.first_call = self.last_call
         try:
             self.refresh()
         except Exception as error:

@@ -144,23 +144,6 @@ def changes_section_html(run: Run) -> str:
     return f'<div style="margin:4px 0">{changes_html(run.changes, CHANGES_BUDGET)}</div>'
 
 
-def outcome_html(run: Run) -> str:
-    """The error sentence, what was pushed, commit/PR links and the agent's closing words (per
-    task if parallel)."""
-    parts = [error_html(run), changes_section_html(run), links_html(run)]
-    shown, rest = shown_tasks(run)
-    for task in shown:
-        if len(run.tasks) > 1:
-            name = escape(clip(strip_escapes(task.name), TASK_NAME_CHARS))
-            parts.append(f'<div style="margin-top:4px"><b>{name}</b> {mark(task.status)} {escape(task.status)}</div>')
-        if task.summary:
-            budget = max(1500, SUMMARY_BUDGET // max(1, len(shown)))
-            parts.append(summary_html(task.summary, budget, finished=task.status == "completed"))
-    if rest:
-        parts.append(f'<div style="color:#6e7781">{escape(more_tasks_text(rest))}</div>')
-    return "".join(parts)
-
-
 def summary_html(summary: str, budget: int, *, finished: bool = True) -> str:
     """The agent's closing words, escaped, links kept, in at most about ``budget`` characters.
 

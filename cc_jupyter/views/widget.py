@@ -22,7 +22,7 @@ from .html import escape, pre
 from .lines import lines_html
 from .stdout_lines import StdoutReader
 from .style import mark
-from .transcript import error_html, outcome_html
+from .transcript import error_html
 
 MAX_LINES = 200
 MAX_TABS = 24  # task tabs; more tasks are listed in one extra tab
@@ -47,13 +47,10 @@ class _TaskPane:
         self._sent = self.widget.value
         self._status = task.status
 
-    def update(self, final: bool = False) -> None:
-        if not final and not self.reader.stale and self.task.status == self._status:
+    def update(self) -> None:
+        if not self.reader.stale and self.task.status == self._status:
             return
-        if final:
-            self.reader.flush()
-        else:
-            self.reader.poll()
+        self.reader.poll()
         self._status = self.task.status
         html = self._render()
         if html != self._sent:
@@ -132,7 +129,7 @@ def answer_while_busy(widget: Any) -> None:
 class LiveView:
     """Header (status chip, repo, thread, model, clock, Stop), one tab per task, an Agent tab.
 
-    ``refresh()`` and ``close()`` may run on a background thread (one at a time); the Stop
+    ``refresh()`` and ``stop()`` may run on a background thread (one at a time); the Stop
     button's callback only calls ``on_stop()`` and relabels itself.
     """
 
@@ -184,23 +181,11 @@ class LiveView:
             slow = now - self._last_slow >= SLOW_INTERVAL
             self._update(now, everything=slow)
 
-    def close(self) -> None:
-        """Final refresh of everything: unfinished lines, marks, chip, outcome. Idempotent."""
+    def stop(self) -> None:
+        """Refresh no more: the run is over and the transcript takes the view's place at once, so a
+        final refresh would be replaced before anyone saw it (and cost a flood's last tails). Idempotent."""
         with self._lock:
-            if self._closed:
-                return
             self._closed = True
-            self._sync_tabs()
-            for pane in list(self._panes.values()):
-                pane.update(final=True)
-            self._agent.update()
-            if self._more is not None:
-                self._more.update()
-            self._set(self._tab, "titles", self._titles())
-            self._set(self._header, "value", self._header_html())
-            self._set(self._footer, "value", outcome_html(self.run))
-            self._stop.disabled = True
-            self._stop.layout.display = "none"
 
     def close_widgets(self) -> None:
         """Close every widget model, once the display shows the transcript instead.
