@@ -230,7 +230,7 @@ def _show(magics: CommandHost, args: argparse.Namespace) -> None:
     try:
         run = load_run(entry.path)
     except (OSError, ValueError) as error:
-        raise UsageError(f"That recording cannot be read: {error}") from None
+        raise UsageError(f"That recording cannot be read: {clip(strip_escapes(str(error)), 300)}") from None
     display(Transcript(run, source=f"recorded {entry.when}"))
 
 
@@ -352,7 +352,7 @@ def _pick(magics: CommandHost, which: str | None) -> _Picked:
     try:
         recorded = read_recording(entry.path)
     except (OSError, ValueError) as error:
-        raise UsageError(f"That recording cannot be read: {error}") from None
+        raise UsageError(f"That recording cannot be read: {clip(strip_escapes(str(error)), 300)}") from None
     changes = Changes.from_json(recorded.changes) if recorded.changes is not None else None
     return _Picked(f"the run recorded {entry.when}", str(entry.header.get("repo")), str(entry.header.get("branch")), changes)
 
