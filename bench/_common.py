@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -81,14 +82,16 @@ def paired_ratio(a: Timed, b: Timed) -> float:
 
 
 def import_time(module: str, repeats: int = 7, *, setup: str = "", statement: str = "") -> float:
-    """Median seconds to import ``module`` (or run ``statement`` after ``setup``) in a fresh interpreter."""
+    """Median seconds to import ``module`` (or run ``statement`` after ``setup``) in a fresh
+    interpreter, with bytecode cached as an installed package has it (one warm-up run writes it)."""
     statement = statement or f"import {module}"
     code = f"{setup}\nimport time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
     samples = [
-        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
-        for _ in range(repeats)
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout)
+        for _ in range(repeats + 1)
     ]
-    return statistics.median(samples)
+    return statistics.median(samples[1:])
 
 
 def dumps(data: object) -> str:
