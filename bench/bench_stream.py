@@ -76,9 +76,10 @@ def cc_jupyter_run(url: str, events: int, record: str | None = None, github_api:
     return run.event_count
 
 
-def fold_in_process(events: int, record_into: str | None, rounds: int = 5) -> float:
-    """Best time to decode, normalise and fold ``events`` flood events already in memory into a
-    Run, with or without a recorder: the recorder's own cost, without the network's noise."""
+def fold_in_process(events: int, record_into: str, rounds: int = 7) -> tuple[float, float]:
+    """Best times to decode, normalise and fold ``events`` flood events already in memory into a
+    Run, without and with a recorder, rounds interleaved: the recorder's own cost, without the
+    network's noise."""
     from cc_jupyter.protocol.events import normalise_all
     from cc_jupyter.protocol.request import build_request
     from cc_jupyter.protocol.settings import Settings
@@ -92,11 +93,10 @@ def fold_in_process(events: int, record_into: str | None, rounds: int = 5) -> fl
     body = render(Wire(), 0, events, events, tasks, True)
     chunks = [body[i : i + 65536] for i in range(0, len(body), 65536)]
     settings = Settings(api_key=API_KEY, github_token=GITHUB_TOKEN, repo=REPO)
-    best = float("inf")
-    for _ in range(rounds):
+
+    def fold(recorder: Recorder | None) -> float:
         run = Run(build_request(None, {task: "bench" for task in tasks}, settings=settings))
         decoder = SSEDecoder()
-        recorder = Recorder(record_into) if record_into else None
         start = time.perf_counter()
         if recorder is not None:
             recorder.begin(run)
@@ -105,8 +105,13 @@ def fold_in_process(events: int, record_into: str | None, rounds: int = 5) -> fl
         run.finish("closed")
         if recorder is not None:
             recorder.close(run)
-        best = min(best, time.perf_counter() - start)
-    return best
+        return time.perf_counter() - start
+
+    plain, recorded = [], []
+    for _ in range(rounds):
+        plain.append(fold(None))
+        recorded.append(fold(Recorder(record_into)))
+    return min(plain), min(recorded)
 
 
 def main() -> None:
@@ -131,9 +136,8 @@ def main() -> None:
     print(f"(c)/(b) = {c.median / b.median:.2f} [{paired_ratio(c, b):.2f}]  (target <= 1)")
     print(f"(d)/(c) = {d.median / c.median:.2f} [{paired_ratio(d, c):.2f}]  (recording overhead; target <= 1.10)")
     with tempfile.TemporaryDirectory() as recordings:
-        plain = fold_in_process(args.events, None)
-        recorded = fold_in_process(args.events, recordings)
-    print(f"(d)/(c) in process, no network: {recorded / plain:.2f}  ({plain:.3f} s vs {recorded:.3f} s, best of 5)")
+        plain, recorded = fold_in_process(args.events, recordings)
+    print(f"(d)/(c) in process, no network: {recorded / plain:.2f}  ({plain:.3f} s vs {recorded:.3f} s, best of 7 each)")
     seconds = import_time("cc_jupyter")
     print(f"import cc_jupyter: {seconds * 1000:.1f} ms (target <= 100 ms)")
     seconds = import_time("cc_jupyter", setup="from IPython.core.interactiveshell import InteractiveShell; ip = InteractiveShell.instance()",
