@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,8 @@ import pytest
 import cc_jupyter.simulator as simulator_pkg
 from cc_jupyter.simulator import Simulator
 from cc_jupyter.simulator.scenario import OPTIONS, Scenario
+
+from .waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "ghs_" + "FAKE" * 9  # an obviously fake token, built at run time
@@ -128,16 +129,6 @@ def ai_texts(events: list[tuple[str, Any]]) -> list[str]:
 
 def last_record(sim: Simulator) -> dict[str, Any]:
     return sim.request_log()[-1]
-
-
-def until(condition: Any, timeout: float = 5.0, what: str = "condition") -> Any:
-    """Poll `condition()` until it is truthy (returning it) or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
-    return value
 
 
 def git(*args: str, cwd: Path | None = None) -> str:
@@ -416,8 +407,8 @@ def test_disconnect_is_detected(sim):
               % (len(payload), payload))
     assert s.recv(100)
     s.close()
-    record = until(lambda: next((r for r in get_json(sim, "/_sim/requests")[-1:] if r["outcome"] == "disconnected"),
-                                None), what="the disconnect to be noticed")
+    record = wait_until(lambda: next((r for r in get_json(sim, "/_sim/requests")[-1:] if r["outcome"] == "disconnected"),
+                                None), 5, "the disconnect to be noticed")
     assert record["ended_at"]
     assert record["events_sent"] < 100
 

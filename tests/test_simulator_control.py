@@ -24,8 +24,8 @@ from .test_simulator import (
     read_until,
     send_raw,
     stream,
-    until,
 )
+from .waiting import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +71,8 @@ def test_a_held_run_streams_its_first_round_then_waits_for_release(sim):
     sim.release("g-1")
     rest = read_to_end(s)
     s.close()
-    record = until(lambda: record_of(sim, "Count the orders\nsim: hold=g-1")["outcome"] == "completed"
-                   and record_of(sim, "Count the orders\nsim: hold=g-1"), what="the run to finish")
+    record = wait_until(lambda: record_of(sim, "Count the orders\nsim: hold=g-1")["outcome"] == "completed"
+                   and record_of(sim, "Count the orders\nsim: hold=g-1"), 5, "the run to finish")
     assert record["held"] is None
     assert "Done with main" in ai_texts(events_of(first + rest))[-1]
 
@@ -100,7 +100,7 @@ def test_a_client_leaving_while_held_is_noticed(sim):
     s = send_raw(sim, body("Count the kiwis\nsim: hold=g-gone"))
     sim.wait_held("g-gone", timeout=5)
     s.close()
-    until(lambda: record_of(sim, "Count the kiwis")["outcome"] == "disconnected", what="the disconnect")
+    wait_until(lambda: record_of(sim, "Count the kiwis")["outcome"] == "disconnected", 5, "the disconnect")
     assert record_of(sim, "Count the kiwis")["held"] is None
 
 

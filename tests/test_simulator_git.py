@@ -9,7 +9,8 @@ import pytest
 
 from cc_jupyter.simulator import Simulator
 
-from .test_simulator import TOKEN, ai_texts, git, last_record, read_until, send_raw, stdout_of, stream, until
+from .test_simulator import TOKEN, ai_texts, git, last_record, read_until, send_raw, stdout_of, stream
+from .waiting import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +112,7 @@ def test_a_client_gone_before_the_push_step_gets_nothing_pushed(sim):
     sim.wait_held("gone-1", timeout=5)
     assert b"Cloning into 'gone'" in read_until(s, b"Cloning into")
     s.close()
-    until(lambda: last_record(sim)["outcome"] == "disconnected", what="the disconnect to be noticed")
+    wait_until(lambda: last_record(sim)["outcome"] == "disconnected", 5, "the disconnect to be noticed")
     sim.release("gone-1")
     assert head(sim, repo) == before and len(log(sim, repo)) == 1
 

@@ -11,7 +11,8 @@ import pytest
 
 from cc_jupyter.simulator import Simulator
 
-from .test_simulator import TOKEN, git, stream, until
+from .test_simulator import TOKEN, git, stream
+from .waiting import wait_until
 
 REPO = "https://github.com/acme/rest"
 JSON_UTF8 = "application/json; charset=utf-8"
@@ -159,14 +160,14 @@ def test_timeout_mode_holds_the_request_until_the_client_leaves(sim):
     sim.github_failure("acme/rest", "timeout")
     s = socket.create_connection(("127.0.0.1", sim.port), timeout=10)
     s.sendall(b"GET /github/repos/acme/rest/branches/main HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n\r\n")
-    record = until(lambda: next((r for r in sim.request_log()[::-1] if r["path"].endswith("/rest/branches/main")
-                                 and r["outcome"] == "waiting"), None), what="the request to be held")
+    record = wait_until(lambda: next((r for r in sim.request_log()[::-1] if r["path"].endswith("/rest/branches/main")
+                                 and r["outcome"] == "waiting"), None), 5, "the request to be held")
     s.settimeout(0.2)
     with pytest.raises(socket.timeout):
         s.recv(1)  # nothing is answered
     s.close()
-    until(lambda: next(r for r in sim.request_log() if r["id"] == record["id"])["outcome"] == "disconnected",
-          what="the client's leaving to be noticed")
+    wait_until(lambda: next(r for r in sim.request_log() if r["id"] == record["id"])["outcome"] == "disconnected",
+          5, "the client's leaving to be noticed")
 
 
 def test_timeout_mode_ends_on_stop():
@@ -174,7 +175,7 @@ def test_timeout_mode_ends_on_stop():
         s.github_failure("acme/rest", "timeout")
         conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10)
         conn.request("GET", "/github/repos/acme/rest/branches/main", headers={"Authorization": "Bearer t"})
-        until(lambda: s.request_log() and s.request_log()[-1]["outcome"] == "waiting", what="the held request")
+        wait_until(lambda: s.request_log() and s.request_log()[-1]["outcome"] == "waiting", 5, "the held request")
         s.stop()
         with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
             conn.getresponse()
