@@ -44,12 +44,13 @@ ESC = "\x1b"
 HOSTILE = f"<script>alert(1)</script>{ESC}]0;pwned\x07{ESC}[31mred{ESC}[0m"
 _TAG = re.compile(r"<[^>]*>")
 
-PUSH_OUTPUT = """\
+FAKE_PUSH_TOKEN = "ghs_" + "FakeT0ken" * 4  # token-shaped, built here: no real-looking token in the source
+PUSH_OUTPUT = f"""\
 Enumerating objects: 7, done.
 Counting objects: 100% (7/7), done.
 Writing objects: 100% (4/4), 512 bytes | 512.00 KiB/s, done.
 remote: Resolving deltas: 100% (1/1), completed with 1 local object.
-To https://x-access-token:ghs_0123456789abcdefghijABCDEFGHIJ012345@github.com/octo/demo.git
+To https://x-access-token:{FAKE_PUSH_TOKEN}@github.com/octo/demo.git
    1a2b3c4..5d6e7f8  main -> main
  * [new branch]      feature -> feature
  + 1a2b3c4...9f8e7d6 hotfix -> hotfix (forced update)
