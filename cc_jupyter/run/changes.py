@@ -13,7 +13,7 @@ from __future__ import annotations
 import heapq
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, TypeVar
 
 from ..text import clip, one_line, strip_escapes
@@ -209,11 +209,11 @@ class Changes:
             "head_branch": self.head_branch,
             "before": self.before,
             "after": self.after,
-            "commits": [{"sha": c.sha, "message": c.message, "url": c.url} for c in self.commits],
-            "files": [_file_json(f) for f in self.files],
+            "commits": [asdict(c) for c in self.commits],  # flat dataclasses: their fields, in order
+            "files": [asdict(f) for f in self.files],
             "compare_url": self.compare_url,
             "error": self.error,
-            "pushed": [_ref_json(r) for r in self.pushed],
+            "pushed": [asdict(r) for r in self.pushed],
             "pull_requests": list(self.pull_requests),
             "truncated": self.truncated,
             "elsewhere": [c.to_json() for c in self.elsewhere],
@@ -225,30 +225,6 @@ class Changes:
         wrong type are dropped, sizes are bounded again; what is not a dict at all gives
         Changes with ``error`` saying the recording held none that could be read."""
         return _from_json(data, depth=0)
-
-
-def _file_json(f: FileChange) -> dict[str, Any]:
-    return {
-        "filename": f.filename,
-        "status": f.status,
-        "additions": f.additions,
-        "deletions": f.deletions,
-        "patch": f.patch,
-        "url": f.url,
-        "previous_filename": f.previous_filename,
-        "clipped": f.clipped,
-    }
-
-
-def _ref_json(r: PushedRef) -> dict[str, Any]:
-    return {
-        "remote": r.remote,
-        "branch": r.branch,
-        "old": r.old,
-        "new": r.new,
-        "forced": r.forced,
-        "new_branch": r.new_branch,
-    }
 
 
 _T = TypeVar("_T")
