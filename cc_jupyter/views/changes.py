@@ -283,15 +283,24 @@ def _file_lines(files: list[FileChange], limit: int, indent: str) -> list[str]:
 
 
 # ----- the full diff -----
+def _diff_blocks(changes: Changes) -> list[tuple[Changes, bool]]:
+    """The branches whose files have a diff to show, each with whether it needs its branch as a
+    title (it does when other branches were pushed too)."""
+    titled = bool(changes.elsewhere)
+    return [
+        (block, titled)
+        for block in [changes, *changes.elsewhere]
+        if block.error is None and block.files
+    ]
+
+
 def diff_html(changes: Changes, budget: int = DIFF_BUDGET) -> str:
     """Every file's patch as a static, coloured view: one ``<details>`` per file; patches cut
     per file (and when ``budget`` runs out) with a link to the rest on GitHub."""
     parts = [f'<div style="font-size:13px">{_diff_header(changes, budget // 4, html=True)}']
     left = budget - len(parts[0]) - 200
-    for block in [changes, *changes.elsewhere]:
-        if block.error is not None or not block.files:
-            continue
-        if block is not changes or changes.elsewhere:
+    for block, titled in _diff_blocks(changes):
+        if titled:
             parts.append(f'<h4 style="margin:8px 0 2px 0">{escape(_clean(block.shown_branch, 100))}</h4>')
         shown, left = _files_diff_html(block, left)
         parts.append(shown)
@@ -304,10 +313,8 @@ def diff_text(changes: Changes, budget: int = DIFF_TEXT_BUDGET) -> str:
     """Every file's patch as a unified diff (escape sequences removed), within ``budget``."""
     lines = [_diff_header(changes, budget // 4, html=False)]
     left = budget - len(lines[0]) - 200
-    for block in [changes, *changes.elsewhere]:
-        if block.error is not None or not block.files:
-            continue
-        if block is not changes or changes.elsewhere:
+    for block, titled in _diff_blocks(changes):
+        if titled:
             lines.append(f"== {_clean(block.shown_branch, 100)} ==")
         text, left = _files_diff_text(block, left)
         lines.append(text)
