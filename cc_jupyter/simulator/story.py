@@ -94,22 +94,16 @@ def _read(t: TaskRun, job: Job, after: float) -> Step:
     else:
         path, content = code.module_path, job.before.module()
         text = f"`{code.name}()` from the last turn is in {path}; you now want {change(job)}. Reading it first."
-    call = m.tool_use(m.new_tool_id(), "Read", {"file_path": path})
-    shown = f"{DIM}Read {path} ({line_count(content)} lines){RESET}\n"
-    return _tool(t, text, call, shown, numbered(content), after)
+    return _read_file(t, path, content, text, after)
 
 
 def _write_test(t: TaskRun, job: Job, after: float) -> Step:
     code, path = job.after, job.after.test_path
     if job.is_new:
-        content = code.tests()
-        call = m.tool_use(m.new_tool_id(), "Write", {"file_path": path, "content": content})
-        return _tool(t, f"A test first: {path} checks what `{code.name}()` returns.", call,
-                     f"Wrote {line_count(content)} lines to {path}\n", f"File created successfully at: {path}", after)
+        return _write_new(t, path, code.tests(), f"A test first: {path} checks what `{code.name}()` returns.", after)
     if job.before.tests() == code.tests():
-        call = m.tool_use(m.new_tool_id(), "Read", {"file_path": path})
-        return _tool(t, f"The tests in {path} already cover `{code.name}()`; this change needs no new one.", call,
-                     f"{DIM}Read {path} ({line_count(code.tests())} lines){RESET}\n", numbered(code.tests()), after)
+        text = f"The tests in {path} already cover `{code.name}()`; this change needs no new one."
+        return _read_file(t, path, code.tests(), text, after)
     return _edit(t, path, job.before.tests(), code.tests(), f"Adding `{code.test_names()[-1]}` to {path}.", after)
 
 
@@ -141,12 +135,22 @@ def _run_test(t: TaskRun, job: Job, extras: list[Item], after: float) -> Step:
 def _write_module(t: TaskRun, job: Job, after: float) -> Step:
     code, path = job.after, job.after.module_path
     if job.is_new:
-        content = code.module()
-        call = m.tool_use(m.new_tool_id(), "Write", {"file_path": path, "content": content})
-        return _tool(t, f"Now {path}: `{code.name}()` {code.does()}.", call,
-                     f"Wrote {line_count(content)} lines to {path}\n", f"File created successfully at: {path}", after)
+        return _write_new(t, path, code.module(), f"Now {path}: `{code.name}()` {code.does()}.", after)
     return _edit(t, path, job.before.module(), code.module(),
                  f"Updating {path} so that `{code.name}()` {change(job, clause=True)}.", after)
+
+
+def _read_file(t: TaskRun, path: str, content: str, text: str, after: float) -> Step:
+    """A Read tool call showing ``content``, numbered as Claude Code's Read tool returns it."""
+    call = m.tool_use(m.new_tool_id(), "Read", {"file_path": path})
+    return _tool(t, text, call, f"{DIM}Read {path} ({line_count(content)} lines){RESET}\n", numbered(content), after)
+
+
+def _write_new(t: TaskRun, path: str, content: str, text: str, after: float) -> Step:
+    """A Write tool call creating ``path``."""
+    call = m.tool_use(m.new_tool_id(), "Write", {"file_path": path, "content": content})
+    return _tool(t, text, call, f"Wrote {line_count(content)} lines to {path}\n",
+                 f"File created successfully at: {path}", after)
 
 
 def _edit(t: TaskRun, path: str, before: str, after_text: str, text: str, after: float) -> Step:
