@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,6 +62,15 @@ class World:
         }
         refs = git(self.user, "for-each-ref", "refs/heads")
         return refs, self.head(), git(self.user, "status", "--porcelain=v1", "-uall"), files
+
+    def refusal(self, repo: str = REPO, branch: str = "main", **options: Any) -> str:
+        """What ``pull`` says when it refuses; it must have changed nothing in the user's clone."""
+        before = self.snapshot()
+        options.setdefault("cwd", self.user)
+        with pytest.raises(PullRefused) as refused:
+            pull(repo, branch, **options)
+        assert self.snapshot() == before
+        return str(refused.value)
 
     def helper(self, name: str, body: str) -> None:
         """A git remote helper ``git-remote-<name>`` on PATH, and the user's origin routed to it."""
@@ -233,15 +243,10 @@ def test_refuses_local_commits_and_changes_nothing(world: World) -> None:
     git(world.user, "add", "notes.txt")
     git(world.user, "commit", "-q", "-m", "local")
     world.push({MOD: "def answer():\n    return 2\n"})
-    before = world.snapshot()
 
-    with pytest.raises(PullRefused) as refused:
-        pull(REPO, "main", cwd=world.user)
-
-    message = str(refused.value)
+    message = world.refusal()
     assert "main has 1 local commit that is not on origin/main" in message
     assert "`git pull --rebase origin main`" in message and "`git merge origin/main`" in message
-    assert world.snapshot() == before
 
 
 @pytest.mark.parametrize("kind", ["modified", "staged", "untracked"])
@@ -251,17 +256,12 @@ def test_refuses_local_changes_the_update_would_overwrite(world: World, kind: st
     target.write_text("# my edit\n")
     if kind == "staged":
         git(world.user, "add", MOD)
-    before = world.snapshot()
 
-    with pytest.raises(PullRefused) as refused:
-        pull(REPO, "main", cwd=world.user)
-
-    message = str(refused.value)
+    message = world.refusal()
     rel = target.relative_to(world.user).as_posix()
     assert f"Local changes to 1 file would be overwritten by the update: {rel} ({kind})." in message
     stash = "git stash --include-untracked" if kind == "untracked" else "git stash"
     assert f"`{stash}`, then `%cloudcode pull`, then `git stash pop`" in message
-    assert world.snapshot() == before
 
 
 def test_names_at_most_ten_blocking_files_then_a_count(world: World) -> None:
@@ -270,10 +270,7 @@ def test_names_at_most_ten_blocking_files_then_a_count(world: World) -> None:
     for n in names:
         (world.user / n).write_text("mine\n")
 
-    with pytest.raises(PullRefused) as refused:
-        pull(REPO, "main", cwd=world.user)
-
-    message = str(refused.value)
+    message = world.refusal()
     assert "Local changes to 12 files" in message and "and 2 more" in message
     assert names[9] in message and names[10] not in message
 
@@ -297,44 +294,32 @@ def test_dirty_files_the_update_does_not_touch_are_allowed(world: World) -> None
 def test_refuses_another_branch(world: World) -> None:
     git(world.user, "switch", "-q", "-c", "feature")
     world.push({MOD: "def answer():\n    return 2\n"})
-    before = world.snapshot()
 
-    with pytest.raises(PullRefused) as refused:
-        pull(REPO, "main", cwd=world.user)
-
-    message = str(refused.value)
+    message = world.refusal()
     assert "The run pushed to main, but the clone at" in message and "has feature checked out" in message
     assert "`git switch main`" in message
-    assert world.snapshot() == before
 
 
 def test_refuses_a_detached_head(world: World) -> None:
     git(world.user, "checkout", "-q", "--detach")
 
-    with pytest.raises(PullRefused) as refused:
-        pull(REPO, "main", cwd=world.user)
-
-    assert f"detached HEAD (at {git(world.user, 'rev-parse', '--short', 'HEAD')})" in str(refused.value)
-    assert "`git switch main`" in str(refused.value)
+    message = world.refusal()
+    assert f"detached HEAD (at {git(world.user, 'rev-parse', '--short', 'HEAD')})" in message
+    assert "`git switch main`" in message
 
 
 def test_suggests_fetching_a_branch_the_clone_does_not_have(world: World) -> None:
     git(world.agent, "push", "-q", "origin", "HEAD:agent-work")
 
-    with pytest.raises(PullRefused) as refused:
-        pull(REPO, "agent-work", cwd=world.user)
-
-    assert "`git fetch origin agent-work` then `git switch agent-work`" in str(refused.value)
+    message = world.refusal(REPO, "agent-work")
+    assert "`git fetch origin agent-work` then `git switch agent-work`" in message
 
 
 def test_refuses_outside_a_clone(world: World) -> None:
     plain = world.tmp / "plain"
     plain.mkdir()
 
-    with pytest.raises(PullRefused) as refused:
-        pull(REPO, "main", cwd=plain)
-
-    message = str(refused.value)
+    message = world.refusal(cwd=plain)
     assert f"{plain} is not inside a git clone" in message
     assert f"`git clone {REPO}`" in message and "os.chdir" in message
 
@@ -342,10 +327,7 @@ def test_refuses_outside_a_clone(world: World) -> None:
 def test_refuses_without_a_matching_remote_and_masks_credentials(world: World) -> None:
     git(world.user, "remote", "add", "fork", f"https://someone:{TOKEN}@github.com/someone/demo")
 
-    with pytest.raises(PullRefused) as refused:
-        pull(f"https://x-access-token:{TOKEN}@github.com/octo/other", "main", cwd=world.user)
-
-    message = str(refused.value)
+    message = world.refusal(f"https://x-access-token:{TOKEN}@github.com/octo/other", "main")
     assert "has no remote for https://github.com/octo/other" in message
     assert f"origin → {REPO}" in message and "fork → https://****@github.com/someone/demo" in message
     assert "`git remote add cloudcode https://github.com/octo/other`" in message
@@ -429,24 +411,17 @@ def test_git_that_cannot_run(world: World, monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_a_fetch_failure_is_a_clear_sentence(world: World) -> None:
     shutil.rmtree(world.bare)
-    before = world.snapshot()
 
-    with pytest.raises(PullRefused) as refused:
-        pull(REPO, "main", cwd=world.user)
-
-    message = str(refused.value)
+    message = world.refusal()
     assert message.startswith(f"Could not fetch main from origin ({REPO}): git said \"fatal: ")
     assert "does not appear to be a git repository" in message and message.endswith("Nothing was changed.")
-    assert world.snapshot() == before
 
 
 def test_a_branch_the_run_has_not_pushed(world: World) -> None:
     git(world.user, "switch", "-q", "-c", "later")
 
-    with pytest.raises(PullRefused) as refused:
-        pull(REPO, "later", cwd=world.user)
-
-    assert str(refused.value) == "origin has no branch later: the run has not pushed to it (yet); nothing was changed."
+    message = world.refusal(REPO, "later")
+    assert message == "origin has no branch later: the run has not pushed to it (yet); nothing was changed."
 
 
 def test_an_authentication_failure_suggests_a_credential_helper(world: World) -> None:
@@ -458,10 +433,7 @@ def test_an_authentication_failure_suggests_a_credential_helper(world: World) ->
         "sys.exit(128)\n",
     )
 
-    with pytest.raises(PullRefused) as refused:
-        pull(REPO, "main", cwd=world.user)
-
-    message = str(refused.value)
+    message = world.refusal()
     assert "access was refused or needs credentials" in message and "Authentication failed for" in message
     assert "`gh auth setup-git`" in message and "do not put a token in the remote URL" in message
     assert TOKEN not in message and "https://****@github.com/octo/demo/" in message
@@ -470,13 +442,9 @@ def test_an_authentication_failure_suggests_a_credential_helper(world: World) ->
 def test_a_fetch_that_hangs_is_stopped_with_its_helper(world: World) -> None:
     # The helper never answers git and ignores end of input: only killing the process group ends it.
     world.helper("stuck", "import os\nr, w = os.pipe()\nos.read(r, 1)\n")
-    before = world.snapshot()
 
-    with pytest.raises(PullRefused) as refused:
-        pull(REPO, "main", cwd=world.user, timeout=2)
-
-    assert "`git fetch --no-tags --no-recurse-submodules origin main` did not finish within 2 s" in str(refused.value)
-    assert world.snapshot() == before
+    message = world.refusal(timeout=2)
+    assert "`git fetch --no-tags --no-recurse-submodules origin main` did not finish within 2 s" in message
 
 
 def test_an_invalid_branch_name_is_refused(world: World) -> None:
