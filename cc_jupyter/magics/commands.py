@@ -341,8 +341,11 @@ def _pick(magics: CommandHost, which: str | None) -> _Picked:
         summary = live.summary
         return _Picked(f"run #{which}", summary.repo, summary.branch, summary.changes)
     library = magics.library()
-    entries = library.entries()
-    entry = library.find(which) if which else entries[-1] if entries else None
+    if which:
+        entry = library.find(which)
+    else:  # no run in this kernel: the newest recording
+        entries = library.entries()
+        entry = entries[-1] if entries else None
     if entry is None and which is not None and which.isdigit():  # a recording id may be all digits too
         raise UsageError(f"No run #{which} in this kernel, nor a recording whose id starts so: %cloudcode history.")
     if entry is None:
