@@ -23,6 +23,7 @@ from types import ModuleType
 
 from ..errors import CloudCodeError
 from ..run.changes import repository_key, same_repository
+from ..secrets import TOKEN_SHAPE
 
 __all__ = ["GitUnavailable", "PullRefused", "PullResult", "mask_credentials", "pull"]
 
@@ -31,7 +32,7 @@ _STDERR_LINES = 4
 _AUTOLOAD_HINT = "`%load_ext autoreload` + `%autoreload 2` picks up changes automatically"
 # Variables that would point git at another repository than the one around ``cwd``.
 _LOCATING_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_PREFIX")
-_TOKEN_SHAPES = re.compile(r"gh[pousr]_[A-Za-z0-9]{20,255}|github_pat_[A-Za-z0-9_]{20,255}")
+_TOKEN_SHAPES = re.compile(TOKEN_SHAPE)
 _HTTP_USERINFO = re.compile(r"(?i)(https?://)[^/\s@]+@")
 _URL_PASSWORD = re.compile(r"(://[^/\s:@]+):[^/\s@]+@")
 _NEW_MESSAGE = re.compile(r"^(?:fatal|error|warning|hint|remote|ERROR|usage):|^!")
