@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..protocol.events import Event
-from ..protocol.request import Request
+from ..protocol.request import DEFAULT_TASK, Request
 from ..run.changes import Changes
 from ..run.state import Run, RunError
 from ..run.task import FINAL_STATUSES, Status
@@ -41,7 +41,7 @@ def empty_run(recorded: Recorded) -> Run:
         repo=str(header.get("repo", "")),
         branch=str(header.get("branch", "")),
         haiku=bool(header.get("haiku")),
-        prompts={str(k): str(v) for k, v in prompts.items()} if isinstance(prompts, dict) else {"main": ""},
+        prompts={str(k): str(v) for k, v in prompts.items()} if isinstance(prompts, dict) else {DEFAULT_TASK: ""},
         parallel=bool(header.get("parallel")),
         thread_id=header.get("thread_id") if isinstance(header.get("thread_id"), str) else None,
     )
