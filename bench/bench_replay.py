@@ -22,8 +22,9 @@ def main() -> None:
     args = parser.parse_args()
     import cc_jupyter
     from cc_jupyter.client.replay import DEFAULT_SPEED, replay_into
-    from cc_jupyter.recordings.format import read
+    from cc_jupyter.recordings.parse import read
     from cc_jupyter.recordings.reader import empty_run
+    from cc_jupyter.secrets import SecretMasker
 
     interval = args.seconds / 100
     with simulator_process() as url, tempfile.TemporaryDirectory() as directory:
@@ -31,7 +32,7 @@ def main() -> None:
         run = cc_jupyter.invoke(f"a long job\nsim: lines=100 interval={interval} push=none", repo=REPO, api_url=url,
                                 api_key=API_KEY, github_token=GITHUB_TOKEN, record=directory)
         recorded_seconds = time.perf_counter() - start
-        recorded = read(run.recording)
+        recorded = read(run.recording, masker=SecretMasker())
         replayed = empty_run(recorded)
         start = time.perf_counter()
         asyncio.run(replay_into(recorded, replayed))

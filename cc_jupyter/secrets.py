@@ -8,11 +8,14 @@ masker forgets the known values: no secret leaves kernel memory through ``pickle
 
 from __future__ import annotations
 
+import base64
 import bisect
 import json
+import os
 import re
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from .errors import InvalidRequestError
 from .text import ESCAPE, INVISIBLE
@@ -20,6 +23,7 @@ from .text import ESCAPE, INVISIBLE
 SECRET_ENVIRONMENT_VARIABLES = ("CLOUDCODE_API_KEY", "GITHUB_TOKEN", "GH_TOKEN")
 MASK = "****"
 MIN_SECRET_LENGTH = 6  # shorter known values are not masked: they would hide ordinary words
+MIN_ENCODED_LENGTH = 8  # an encoded form shorter than this is not masked (it would hide ordinary text)
 
 # Classic tokens are prefix + 36 characters, fine-grained ones github_pat_ + 82. The classic
 # body never runs into the next token's prefix, so two tokens side by side are both masked.
@@ -27,7 +31,9 @@ TOKEN_SHAPE = r"gh[pousr]_(?:(?!gh[pousr]_)[A-Za-z0-9]){20,255}|github_pat_[A-Za
 _USER, _PASSWORD = 128, 512  # bounds of URL credentials, so that every match is bounded
 _SHAPES = re.compile(
     rf"(?P<token>{TOKEN_SHAPE})|://(?P<credentials>[^/\s:@]{{1,{_USER}}}:[^/\s@]{{1,{_PASSWORD}}})@"
+    rf"|(?i:https?)://(?P<user>[^/\s:@?#]{{1,{_USER}}})@"  # a token as the user name: https://TOKEN@host
 )
+_KIND = {"token": "token", "credentials": "credentials", "user": "credentials"}
 _LONGEST_SHAPE = 3 + _USER + 1 + _PASSWORD + 1  # "://user:password@"
 # The start of a token or of URL credentials at the very end of a text that is still arriving.
 _TRAILING = re.compile(
@@ -37,6 +43,11 @@ _TRAILING = re.compile(
 _NOISE = re.compile(f"{ESCAPE.pattern}|\\r|[{INVISIBLE}]")
 _NOISE_CHARACTER = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{INVISIBLE}]")
 _COLOUR = re.compile(r"\x1b\[[0-9;:]*m")
+
+
+def environment_secrets() -> list[str]:
+    """The secret values set in the environment (each stripped), to be masked."""
+    return [value.strip() for name in SECRET_ENVIRONMENT_VARIABLES if (value := os.environ.get(name, "")).strip()]
 
 
 def mask_hint(secret: str | None) -> str:
@@ -63,11 +74,32 @@ def clean_secret(value: str | None, name: str) -> str | None:
     return value
 
 
+def encoded_forms(secret: str) -> set[str]:
+    """What ``secret`` looks like base64-encoded (standard and URL-safe alphabets, at each of the
+    three alignments it can have inside a longer encoded text) and percent-encoded.
+
+    A base64 form keeps only the characters the secret alone decides: those mixed with the
+    bytes before or after it are left out, so the form is found wherever the secret was encoded."""
+    forms: set[str] = set()
+    raw = secret.encode("utf-8", "surrogatepass")
+    for shift in range(3):
+        start = (8 * shift + 5) // 6  # characters holding bits of the bytes before
+        end = 8 * (shift + len(raw)) // 6  # characters wholly decided by now
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            forms.add(encode(b"\0" * shift + raw).decode("ascii")[start:end])
+    percent = quote(secret, safe="")
+    forms.update({percent, percent.lower(), quote_plus(secret, safe="")})
+    return {form for form in forms if len(form) >= MIN_ENCODED_LENGTH and form != secret}
+
+
 class SecretMasker:
-    """Replaces known secret values, GitHub token shapes and URL credentials with ``****``."""
+    """Replaces known secret values (also base64- and percent-encoded), GitHub token shapes and
+    URL credentials with ``****``."""
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
-        values = sorted({s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
+        known = {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}
+        known.update(*(encoded_forms(s) for s in list(known)))
+        values = sorted(known, key=len, reverse=True)
         self._values = tuple(values)
         self._known = re.compile("|".join(map(re.escape, values))) if values else None
         # The most visible characters one match can span: what a stream must hold back.
@@ -78,6 +110,11 @@ class SecretMasker:
 
     def __repr__(self) -> str:
         return f"SecretMasker({len(self._values)} secret values)"
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """The known values it masks, their encoded forms included (kernel memory only)."""
+        return self._values
 
     # ----- masking -----
     def text(self, value: str) -> str:
@@ -175,7 +212,7 @@ class SecretMasker:
                     spans.extend(m.span() for m in self._known.finditer(text))
                     break
         if "gh" in text or "://" in text or "github_pat_" in text:
-            spans.extend(m.span(m.lastgroup) for m in _SHAPES.finditer(text) if m.lastgroup in kinds)
+            spans.extend(m.span(m.lastgroup or 0) for m in _SHAPES.finditer(text) if _KIND[m.lastgroup or ""] in kinds)
         return spans
 
     def _spans(

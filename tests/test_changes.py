@@ -22,6 +22,7 @@ from cc_jupyter.client.github import (
     rate_limit_sentence,
     read_changes,
 )
+from cc_jupyter.repos import same_repository, split_repo_url
 from cc_jupyter.run.changes import (
     MAX_FILES,
     PATCH_CHARS,
@@ -32,8 +33,6 @@ from cc_jupyter.run.changes import (
     bounded_files,
     pull_request_urls,
     pushed_refs,
-    same_repository,
-    split_repo_url,
 )
 from cc_jupyter.views.changes import bar, changes_html, changes_text, diff_html, diff_text
 
@@ -399,18 +398,34 @@ def test_diff_views():
 
 
 # ----- where GitHub is -----
-def test_api_urls():
+def test_the_token_goes_only_to_the_configured_github():
     assert github_api_url("https://github.com/octo/demo") == "https://api.github.com"
-    assert github_api_url("https://ghe.example.com/team/tool.git") == "https://ghe.example.com/api/v3"
-    assert github_api_url("http://ghe.local:8080/team/tool") == "http://ghe.local:8080/api/v3"
-    assert github_api_url("git@ghe.example.com:team/tool.git") == "https://ghe.example.com/api/v3"
+    assert github_api_url("git@github.com:octo/demo.git") == "https://api.github.com"
     assert github_api_url("https://github.com/octo/demo", "http://127.0.0.1:1/github/") == "http://127.0.0.1:1/github"
+    ghe = "https://ghe.example.com/api/v3"
+    assert github_api_url("https://ghe.example.com/team/tool.git", ghe) == ghe
+    assert github_api_url("git@ghe.example.com:team/tool.git", ghe) == ghe
+    assert github_api_url("https://acme.ghe.com/team/tool", "https://api.acme.ghe.com") == "https://api.acme.ghe.com"
+    # A host the user did not configure is never asked, whatever the URL's scheme or port.
+    for repo, configured in [
+        ("https://ghe.example.com/team/tool", None),
+        ("http://ghe.local:8080/team/tool", None),
+        ("http://127.0.0.1:9/o/r", None),
+        ("https://evil.example/o/r", ghe),
+        ("https://api.github.com.evil.example/o/r", None),
+    ]:
+        with pytest.raises(ValueError, match="neither github.com nor the GitHub configured") as caught:
+            github_api_url(repo, configured)
+        assert "CloudCode.github_api_url" in str(caught.value)
     for bad in ("https://github.com/octo", "https://github.com/octo/demo/pull/1", "not a url"):
         with pytest.raises(ValueError, match="is not a repository URL"):
             github_api_url(bad)
     with pytest.raises(ValueError) as caught:
         github_api_url("https://user:hunter2-secret@github.com/")
     assert "hunter2" not in str(caught.value)
+    for configured in ("ftp://ghe.example.com", "https://user:pw@ghe.example.com/api/v3", "not a url"):
+        with pytest.raises(ValueError, match="is not an http"):
+            github_api_url("https://github.com/o/r", configured)
 
 
 def test_rate_limit_sentence():
@@ -490,7 +505,8 @@ def test_compare_shapes_binary_files_and_caps():
 
     async def go() -> Changes:
         async with answered(handler) as client:
-            return await read_changes("https://ghe.example.com/o/r", "main", SHA1, GITHUB_TOKEN, client=client)
+            return await read_changes("https://ghe.example.com/o/r", "main", SHA1, GITHUB_TOKEN, client=client,
+                                        api="https://ghe.example.com/api/v3")
 
     changes = asyncio.run(go())
     assert changes.error is None and changes.truncated

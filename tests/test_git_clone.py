@@ -5,110 +5,18 @@ it, and the user's clone whose ``origin`` is ``https://github.com/octo/demo`` as
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from cc_jupyter.client.git_clone import GitUnavailable, PullRefused, mask_credentials, pull
-from cc_jupyter.run.changes import same_repository
+from cc_jupyter.client.git_clone import GitUnavailable, PullRefused, pull
+from cc_jupyter.repos import same_repository, shown_url
+from cc_jupyter.secrets import SecretMasker
 
-REPO = "https://github.com/octo/demo"
-MOD = "src/demo_pkg/mod.py"
-INIT = "src/demo_pkg/__init__.py"
-TOKEN = "ghp_" + "S3cr3tT0ken" * 3
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
-
-
-@dataclass
-class World:
-    tmp: Path
-    bare: Path
-    agent: Path
-    user: Path
-
-    def push(self, files: dict[str, str | None], message: str = "agent change") -> str:
-        """Commit ``files`` (None deletes) in the agent's clone and push them to GitHub's main."""
-        for rel, text in files.items():
-            path = self.agent / rel
-            if text is None:
-                path.unlink()
-            else:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text)
-        git(self.agent, "add", "-A")
-        git(self.agent, "commit", "-q", "-m", message)
-        git(self.agent, "push", "-q", "origin", "HEAD:main")
-        return git(self.agent, "rev-parse", "HEAD")
-
-    def head(self) -> str:
-        return git(self.user, "rev-parse", "HEAD")
-
-    def snapshot(self) -> tuple[str, str, str, dict[str, str]]:
-        """Branches, HEAD, status and every file of the user's work tree."""
-        files = {
-            p.relative_to(self.user).as_posix(): p.read_text()
-            for p in sorted(self.user.rglob("*"))
-            if p.is_file() and ".git" not in p.relative_to(self.user).parts and p.suffix != ".pyc"
-        }
-        refs = git(self.user, "for-each-ref", "refs/heads")
-        return refs, self.head(), git(self.user, "status", "--porcelain=v1", "-uall"), files
-
-    def refusal(self, repo: str = REPO, branch: str = "main", **options: Any) -> str:
-        """What ``pull`` says when it refuses; it must have changed nothing in the user's clone."""
-        before = self.snapshot()
-        options.setdefault("cwd", self.user)
-        with pytest.raises(PullRefused) as refused:
-            pull(repo, branch, **options)
-        assert self.snapshot() == before
-        return str(refused.value)
-
-    def helper(self, name: str, body: str) -> None:
-        """A git remote helper ``git-remote-<name>`` on PATH, and the user's origin routed to it."""
-        bin_dir = self.tmp / "bin"
-        bin_dir.mkdir(exist_ok=True)
-        script = bin_dir / f"git-remote-{name}"
-        script.write_text(f"#!{sys.executable}\n{body}")
-        script.chmod(0o755)
-        os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
-        # Longer than the global https://github.com/ rewrite, so it wins for this clone only.
-        git(self.user, "config", f"url.{name}::x/.insteadOf", "https://github.com/octo/")
-
-
-@pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("PATH", os.environ["PATH"])  # restored after helper() prepends to it
-    for name in ("XDG_CONFIG_HOME", "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_CONFIG_PARAMETERS"):
-        monkeypatch.delenv(name, raising=False)
-    for role in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{role}_NAME", "Test")
-        monkeypatch.setenv(f"GIT_{role}_EMAIL", "test@example.com")
-    gh = tmp_path / "gh"
-    git(home, "config", "--global", f"url.{gh.as_posix()}/.insteadOf", "https://github.com/")
-    git(home, "config", "--global", "init.defaultBranch", "main")
-    bare = gh / "octo" / "demo.git"
-    bare.mkdir(parents=True)
-    git(bare, "init", "-q", "--bare")
-    git(tmp_path, "clone", "-q", REPO, "agent")
-    w = World(tmp_path, bare, tmp_path / "agent", tmp_path / "user")
-    w.push({INIT: '"""Demo package."""\n', MOD: "def answer():\n    return 1\n", "README.md": "demo\n"}, "initial")
-    git(tmp_path, "clone", "-q", REPO, "user")
-    assert git(w.user, "config", "--get", "remote.origin.url") == REPO  # as written, not rewritten
-    return w
+from .git_world import INIT, MOD, REPO, TOKEN, World, git
 
 
 @pytest.fixture
@@ -324,12 +232,12 @@ def test_refuses_outside_a_clone(world: World) -> None:
     assert f"`git clone {REPO}`" in message and "os.chdir" in message
 
 
-def test_refuses_without_a_matching_remote_and_masks_credentials(world: World) -> None:
+def test_refuses_without_a_matching_remote_and_shows_no_credentials(world: World) -> None:
     git(world.user, "remote", "add", "fork", f"https://someone:{TOKEN}@github.com/someone/demo")
 
     message = world.refusal(f"https://x-access-token:{TOKEN}@github.com/octo/other", "main")
     assert "has no remote for https://github.com/octo/other" in message
-    assert f"origin → {REPO}" in message and "fork → https://****@github.com/someone/demo" in message
+    assert f"origin → {REPO}" in message and "fork → https://github.com/someone/demo" in message
     assert "`git remote add cloudcode https://github.com/octo/other`" in message
     assert TOKEN not in message
 
@@ -380,9 +288,12 @@ def test_same_repository_normalises_the_forms_git_accepts() -> None:
     assert not same_repository("https://github.com/octo/demo", "/srv/git/octo/demo")
 
 
-def test_mask_credentials() -> None:
-    assert mask_credentials("https://user:secret@github.com/o/r") == "https://****@github.com/o/r"
-    assert mask_credentials(f"pushing {TOKEN} to ssh://git:pw@host/r") == "pushing **** to ssh://git:****@host/r"
+def test_a_shown_url_keeps_no_user_query_or_fragment() -> None:
+    assert shown_url("https://user:secret@github.com/o/r") == "https://github.com/o/r"
+    assert shown_url("https://opaque@github.com/o/r.git?key=abc#frag") == "https://github.com/o/r.git"
+    assert shown_url("git@github.com:o/r.git") == "git@github.com:o/r.git"
+    masker = SecretMasker([TOKEN])
+    assert masker.text(f"pushing {TOKEN} to ssh://git:pw@host/r") == "pushing **** to ssh://****@host/r"
 
 
 def test_git_not_on_path(world: World, monkeypatch: pytest.MonkeyPatch) -> None:

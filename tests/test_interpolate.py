@@ -19,14 +19,14 @@ from IPython.core.interactiveshell import InteractiveShell
 
 from cc_jupyter.magics.errors_log import ErrorLog, RecordedError
 from cc_jupyter.magics.interpolate import Expansion, InterpolationError, Substitution, interpolate, render_report
+from cc_jupyter.secrets import SecretMasker
 
 API_KEY = "cc-test-key-" + "9f3c" * 6
 TOKEN = "ghp_" + "T3stT0ken" * 4  # an obviously fake GitHub token, built at run time
-_TOKEN_SHAPE = re.compile(r"gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}")
 
 
-def contains_secret(text: str) -> bool:
-    return bool(_TOKEN_SHAPE.search(text)) or API_KEY in text
+
+MASKER = SecretMasker([API_KEY, TOKEN])
 
 
 class Thing:
@@ -48,7 +48,7 @@ class Thing:
 
 
 def expand(template: str, **namespace):
-    return interpolate(template, namespace, contains_secret=contains_secret)
+    return interpolate(template, namespace, masker=MASKER)
 
 
 # ----- each kind of substitution -----
@@ -127,7 +127,7 @@ Jinja: {{ value }} {% if value %}, LaTeX: $\frac{a}{b}$, and {unknown}, {unknown
 
 def test_code_json_set_literals_shell_and_latex_come_out_byte_identical():
     ns = {"x": 1, "y": [2], "k": 3, "v": 4, "d": {}, "value": 5, "HOME": "/home/me", "f": print, "github": 6}
-    e = interpolate(CODE_AND_DATA, ns, contains_secret=contains_secret)
+    e = interpolate(CODE_AND_DATA, ns, masker=MASKER)
     assert e.text == CODE_AND_DATA
     assert e.substitutions == () and e.escapes == ()
     assert e.report() == "interpolation: no fields to expand; the prompt is sent as written"
@@ -193,7 +193,7 @@ def test_a_value_holding_a_token_or_the_key_is_refused_naming_it():
         ("{long}", {"long": "x" * 10_000 + TOKEN}),  # even past the clip limit
     ]:
         with pytest.raises(UsageError) as info:
-            interpolate(f"use {template}", ns, contains_secret=contains_secret)
+            interpolate(f"use {template}", ns, masker=MASKER)
         assert template in str(info.value) and "secret" in str(info.value)
         assert TOKEN not in str(info.value) and API_KEY not in str(info.value)
 
@@ -319,7 +319,7 @@ def test_errors_of_cells_are_recorded_as_plain_text_with_the_package_frames(shel
     cell = result.execution_count
     assert isinstance(result.error_in_exec, ValueError)
     try:
-        e = interpolate("Fix this:\n{Err}", ip.user_ns, errors=log, contains_secret=contains_secret)
+        e = interpolate("Fix this:\n{Err}", ip.user_ns, errors=log, masker=MASKER)
         text = e.text
         assert "\x1b" not in text
         assert text.startswith(f"Fix this:\nCell In[{cell}] raised ValueError: column price is missing in data.csv")
@@ -373,7 +373,7 @@ PIECES = ["{", "}", "{{", "}}", "x", "y", "d", "f", "xy", "df", ".", "[", "]", "
 @given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
 def test_text_whose_braces_enclose_no_existing_name_is_unchanged(template):
     assume(not any("{" + name in template for name in (*EXISTING, *SPECIAL)))
-    assert interpolate(template, EXISTING, errors=ErrorLog(), contains_secret=contains_secret).text == template
+    assert interpolate(template, EXISTING, errors=ErrorLog(), masker=MASKER).text == template
 
 
 @settings(max_examples=200, deadline=None)

@@ -9,39 +9,12 @@ import pickle
 
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
 
 from cc_jupyter import RunCancelled
 from cc_jupyter.magics.commands import SUBCOMMANDS
 from cc_jupyter.magics.options import parse_options, refuse_secrets, split_tasks
 
-from .conftest import API_KEY, GITHUB_TOKEN
-
-REPO = "https://github.com/octo/shell-demo"
-
-
-@pytest.fixture
-def shell(simulator, monkeypatch, tmp_path):
-    """A fresh shell with the extension loaded and the environment pointing at the simulator."""
-    for name, value in {"CLOUDCODE_API_URL": simulator.url, "CLOUDCODE_API_KEY": API_KEY,
-                        "GITHUB_TOKEN": GITHUB_TOKEN, "CLOUDCODE_REPO": REPO, "CLOUDCODE_REPLAY": "never",
-                        "CLOUDCODE_RECORD_DIR": str(tmp_path / "recordings")}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("CLOUDCODE_DEMO", raising=False)
-    ip = InteractiveShell.instance()
-    ip.run_line_magic("load_ext", "cc_jupyter")
-    yield ip
-    ip.run_line_magic("unload_ext", "cc_jupyter")
-    for name in [n for n in ip.user_ns if n.startswith("r_")]:
-        del ip.user_ns[name]
-
-
-def cell(ip, line: str, body: str):
-    return ip.run_cell_magic("cloudcode", line, body)
-
-
-def line(ip, text: str):
-    return ip.run_line_magic("cloudcode", text)
+from .conftest import API_KEY, GITHUB_TOKEN, cell, line
 
 
 # ----- parsing, no I/O -----

@@ -15,11 +15,13 @@ from cc_jupyter.client.replay import replay_into
 from cc_jupyter.protocol.events import Event
 from cc_jupyter.protocol.request import build_request
 from cc_jupyter.protocol.settings import Settings
-from cc_jupyter.recordings.format import ask_key, encode, encode_event, read
+from cc_jupyter.recordings.format import ask_key, encode, encode_event
 from cc_jupyter.recordings.library import Library
+from cc_jupyter.recordings.parse import read
 from cc_jupyter.recordings.reader import empty_run, load_run
 from cc_jupyter.recordings.recorder import Recorder
 from cc_jupyter.run.state import Run, RunInfo
+from cc_jupyter.secrets import SecretMasker
 from cc_jupyter.text import strip_escapes
 
 from .conftest import API_KEY, GITHUB_TOKEN
@@ -151,7 +153,7 @@ def test_the_library_matches_by_ask_and_place_and_never_the_same_kernel(creds, t
 
 def test_a_replay_plays_the_recording_into_a_run_and_can_be_stopped(creds, tmp_path):
     original = cc_jupyter.invoke("x\nsim: lines=5 interval=0.05", record=tmp_path, **creds)
-    recorded = read(original.recording)
+    recorded = read(original.recording, masker=SecretMasker())
     instant = empty_run(recorded)
     asyncio.run(replay_into(recorded, instant, speed=0))
     same_run(original, instant)

@@ -3,8 +3,13 @@
 The engine behind ``%cloudcode pull``. It never merges, rebases, stashes or discards: when
 something is in the way it raises :class:`PullRefused` naming it and the git command that would
 resolve it, and nothing is changed. Git runs as a subprocess with argument lists, ``LC_ALL=C``,
-``GIT_TERMINAL_PROMPT=0`` and a timeout; fetches name the remote, so no URL or token is ever
-passed on git's command line.
+``GIT_TERMINAL_PROMPT=0``, a timeout and an environment without the project's secrets; fetches
+name the remote, so no URL or token is ever passed on git's command line.
+
+What git prints, the clone's remote URLs and the branch a recording names come from others:
+every message is masked (the API key, the token and their encoded forms, URL credentials),
+cleaned of escape sequences, shows URLs without user, query or fragment, and quotes every value
+of a suggested command as a POSIX shell requires.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import importlib
 import importlib.util
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -22,21 +28,18 @@ from pathlib import Path
 from types import ModuleType
 
 from ..errors import CloudCodeError
-from ..run.changes import repository_key, same_repository
-from ..secrets import TOKEN_SHAPE
+from ..repos import is_ssh, repository_key, same_repository, shown_url
+from ..secrets import SECRET_ENVIRONMENT_VARIABLES, SecretMasker, environment_secrets
+from ..text import strip_escapes
 
-__all__ = ["GitUnavailable", "PullRefused", "PullResult", "mask_credentials", "pull"]
+__all__ = ["GitUnavailable", "PullRefused", "PullResult", "pull"]
 
 _MAX_NAMED = 10  # paths or files named in one message before "and N more"
 _STDERR_LINES = 4
 _AUTOLOAD_HINT = "`%load_ext autoreload` + `%autoreload 2` picks up changes automatically"
 # Variables that would point git at another repository than the one around ``cwd``.
 _LOCATING_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_PREFIX")
-_TOKEN_SHAPES = re.compile(TOKEN_SHAPE)
-_HTTP_USERINFO = re.compile(r"(?i)(https?://)[^/\s@]+@")
-_URL_PASSWORD = re.compile(r"(://[^/\s:@]+):[^/\s@]+@")
 _NEW_MESSAGE = re.compile(r"^(?:fatal|error|warning|hint|remote|ERROR|usage):|^!")
-_SCP_LIKE = re.compile(r"^(?:[^@/\s]+@)?(?P<host>[^:/\s]+):(?P<path>(?!//).+)$")
 _AUTH_SIGNS = (
     "authentication failed",
     "could not read username",
@@ -83,6 +86,7 @@ class PullResult:
     reload_errors: dict[str, str] = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)
     ahead: int = 0
+    masker: SecretMasker = field(default_factory=SecretMasker, repr=False, compare=False)
 
     @property
     def up_to_date(self) -> bool:
@@ -90,7 +94,10 @@ class PullResult:
         return self.before == self.after
 
     def report(self) -> str:
-        """A few readable lines for the notebook."""
+        """A few readable lines for the notebook (file names come from a commit: masked, cleaned)."""
+        return _shown(self._report(), self.masker)
+
+    def _report(self) -> str:
         if self.up_to_date:
             line = f"{self.branch} is already up to date with {self.remote}/{self.branch} ({self.after[:7]})."
             if self.ahead:
@@ -128,14 +135,27 @@ def pull(
     modules: Mapping[str, ModuleType] | None = None,
     reload: bool = False,
     timeout: float = 60,
+    masker: SecretMasker | None = None,
 ) -> PullResult:
     """Fetch ``branch`` of ``repo_url`` into the clone around ``cwd`` and fast-forward to it.
 
     Raises :class:`PullRefused` (nothing changed) when the clone, remote, branch, local commits or
-    local changes are in the way, and :class:`GitUnavailable` when git cannot be run.
+    local changes are in the way, and :class:`GitUnavailable` when git cannot be run. Messages are
+    masked with ``masker`` (default: the secrets in the environment) and cleaned of escapes.
     """
-    git = _Git(_find_git(), timeout)
-    start = Path(cwd)
+    masker = masker or SecretMasker(environment_secrets())
+    try:
+        result = _pull(_Git(_find_git(), timeout, masker), repo_url, branch, Path(cwd), modules, reload)
+    except PullRefused as refused:
+        shown = type(refused)(_shown(str(refused), masker))  # the same class, a message fit to show
+        raise shown from None
+    result.masker = masker
+    return result
+
+
+def _pull(
+    git: _Git, repo_url: str, branch: str, start: Path, modules: Mapping[str, ModuleType] | None, reload: bool
+) -> PullResult:
     if not start.is_dir():
         raise PullRefused(f"The working directory {start} does not exist, so there is no clone to pull into.")
     bad_name = git.run(start, "check-ref-format", f"refs/heads/{branch}", check=False).returncode
@@ -154,7 +174,8 @@ def pull(
         raise PullRefused(
             f"{branch} has {_count(ahead, 'local commit')} that {'is' if ahead == 1 else 'are'} not on "
             f"{remote}/{branch} ({fetched[:7]}), so it cannot be fast-forwarded. Combine them yourself with "
-            f"`git pull --rebase {remote} {branch}` or `git merge {remote}/{branch}`; nothing was changed."
+            f"{_suggested('git', 'pull', '--rebase', remote, branch)} or {_suggested('git', 'merge', f'{remote}/{branch}')}"
+            "; nothing was changed."
         )
     _check_local_changes(git, clone, before, fetched)
     _fast_forward(git, clone, branch, before, fetched)
@@ -169,16 +190,24 @@ def pull(
     return result
 
 
+def _shown(text: str, masker: SecretMasker) -> str:
+    """Text holding git's output or outside names, fit for the notebook: masked, escapes removed."""
+    return masker.text(strip_escapes(text))
+
+
+def _suggested(*words: str) -> str:
+    """A command for the user to run, every word quoted as a POSIX shell requires."""
+    return "`" + " ".join(shlex.quote(word) for word in words) + "`"
+
+
 # --- git as a subprocess -------------------------------------------------------------------
 
 
 class _Git:
-    def __init__(self, executable: str, timeout: float) -> None:
+    def __init__(self, executable: str, timeout: float, masker: SecretMasker) -> None:
         self.executable = executable
         self.timeout = timeout
-        env = {k: v for k, v in os.environ.items() if k not in _LOCATING_VARIABLES}
-        env.update(LC_ALL="C", LANGUAGE="C", GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0")
-        self.env = env
+        self.env = git_environment(os.environ, masker)
 
     def run(self, cwd: Path, *args: str, check: bool = True, writes: bool = False) -> subprocess.CompletedProcess[bytes]:
         """Run ``git args`` in ``cwd``; a failure with ``check`` raises :class:`PullRefused` quoting stderr.
@@ -202,7 +231,7 @@ class _Git:
             out, err = proc.communicate(timeout=self.timeout)
         except subprocess.TimeoutExpired:
             _stop(proc)
-            stopped = f"`git {_shown(args)}` did not finish within {self.timeout:g} s and was stopped"
+            stopped = f"{_suggested('git', *args)} did not finish within {self.timeout:g} s and was stopped"
             if writes:
                 raise PullRefused(f"{stopped} part-way: check the clone with `git status`.") from None
             raise PullRefused(
@@ -211,11 +240,26 @@ class _Git:
             ) from None
         done = subprocess.CompletedProcess(argv, proc.returncode, out, err)
         if check and done.returncode:
-            raise PullRefused(f"`git {_shown(args)}` failed in {cwd}: {quote_stderr(err)}.")
+            raise PullRefused(f"{_suggested('git', *args)} failed in {cwd}: {quote_stderr(err)}.")
         return done
 
     def out(self, cwd: Path, *args: str) -> str:
         return _decode(self.run(cwd, *args).stdout)
+
+
+def git_environment(environ: Mapping[str, str], masker: SecretMasker) -> dict[str, str]:
+    """What git runs with: the kernel's environment without the project's secrets (the variables
+    that hold them, and any variable whose value holds a known secret or a token), without the
+    variables that would point git at another repository, in the C locale, never prompting."""
+    env = {
+        name: value
+        for name, value in environ.items()
+        if name not in _LOCATING_VARIABLES
+        and name not in SECRET_ENVIRONMENT_VARIABLES
+        and not masker.contains_secret(value, credentials=False)
+    }
+    env.update(LC_ALL="C", LANGUAGE="C", GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0")
+    return env
 
 
 _INSTALL = (
@@ -264,20 +308,10 @@ def _split_z(data: bytes) -> list[str]:
     return [_decode(part) for part in data.split(b"\0") if part]
 
 
-def _shown(args: Sequence[str]) -> str:
-    return mask_credentials(" ".join(args))
-
-
-def mask_credentials(text: str) -> str:
-    """``text`` with URL credentials and GitHub token shapes replaced by ``****``."""
-    text = _HTTP_USERINFO.sub(r"\1****@", text)
-    text = _URL_PASSWORD.sub(r"\1:****@", text)
-    return _TOKEN_SHAPES.sub("****", text)
-
-
 def quote_stderr(err: bytes | str) -> str:
-    """Git's stderr clipped to a few lines, credentials masked, as one quotable string."""
-    text = err.decode("utf-8", "replace") if isinstance(err, bytes) else err
+    """Git's stderr clipped to a few lines, escape sequences removed, as one quotable string
+    (:func:`pull` masks the message it ends up in)."""
+    text = strip_escapes(err.decode("utf-8", "replace") if isinstance(err, bytes) else err)
     lines: list[str] = []
     for raw in text.splitlines():
         line = " ".join(raw.split())
@@ -293,7 +327,7 @@ def quote_stderr(err: bytes | str) -> str:
     shown = "; ".join(lines[:_STDERR_LINES])
     if len(lines) > _STDERR_LINES:
         shown += " …"
-    return '"' + mask_credentials(shown) + '"'
+    return '"' + shown + '"'
 
 
 # --- the steps of a pull ---------------------------------------------------------------------
@@ -306,11 +340,10 @@ def _toplevel(git: _Git, start: Path, repo_url: str) -> Path:
         return Path(top)
     err = done.stderr.decode("utf-8", "replace")
     if "not a git repository" in err or done.returncode == 0:
-        url = _clean_url(repo_url)
         raise PullRefused(
             f"{start} is not inside a git clone, so there is nothing to pull into. Clone the repository with "
-            f"`git clone {url}` and start the notebook inside it, or move the kernel into an existing clone "
-            "with `os.chdir('/path/to/clone')`."
+            f"{_suggested('git', 'clone', shown_url(repo_url))} and start the notebook inside it, or move the "
+            "kernel into an existing clone with `os.chdir('/path/to/clone')`."
         )
     raise PullRefused(f"git cannot use the directory {start}: {quote_stderr(err)}. Nothing was changed.")
 
@@ -329,15 +362,15 @@ def _matching_remote(git: _Git, clone: Path, repo_url: str) -> str:
     if matching:
         return "origin" if "origin" in matching else matching[0]
     if remotes:
-        found = "its remotes are " + ", ".join(f"{name} → {mask_credentials(url)}" for name, url in remotes)
+        found = "its remotes are " + ", ".join(f"{name} → {shown_url(url)}" for name, url in remotes)
     else:
         found = "it has no remotes"
     names = {name for name, _ in remotes}
     new = next(n for n in ("cloudcode", *(f"cloudcode{i}" for i in range(2, 100))) if n not in names)
-    url = _clean_url(repo_url)
+    url = shown_url(repo_url)
     raise PullRefused(
-        f"The clone at {clone} has no remote for {url} ({found}). Add one with `git remote add {new} {url}`, "
-        "then `%cloudcode pull` again; nothing was changed."
+        f"The clone at {clone} has no remote for {url} ({found}). Add one with "
+        f"{_suggested('git', 'remote', 'add', new, url)}, then `%cloudcode pull` again; nothing was changed."
     )
 
 
@@ -354,7 +387,8 @@ def _check_branch(git: _Git, clone: Path, remote: str, branch: str) -> None:
     else:
         raise PullRefused(f"Reading the current branch of {clone} failed: {quote_stderr(done.stderr)}.")
     exists = git.run(clone, "rev-parse", "-q", "--verify", f"refs/heads/{branch}", check=False).returncode == 0
-    how = f"`git switch {branch}`" if exists else f"`git fetch {remote} {branch}` then `git switch {branch}`"
+    switch = _suggested("git", "switch", branch)
+    how = switch if exists else f"{_suggested('git', 'fetch', remote, branch)} then {switch}"
     raise PullRefused(
         f"The run pushed to {branch}, but {where}. Switch to it with {how} (commit or stash your work first if "
         "git asks), then `%cloudcode pull` again; nothing was changed."
@@ -367,8 +401,8 @@ def _head(git: _Git, clone: Path, remote: str, branch: str) -> str:
     if done.returncode or not sha:
         raise PullRefused(
             f"{branch} in {clone} has no commits yet, so there is nothing to fast-forward. Take the run's "
-            f"commits with `git fetch {remote} {branch}` then `git merge --ff-only {remote}/{branch}`; "
-            "nothing was changed."
+            f"commits with {_suggested('git', 'fetch', remote, branch)} then "
+            f"{_suggested('git', 'merge', '--ff-only', f'{remote}/{branch}')}; nothing was changed."
         )
     return sha
 
@@ -380,7 +414,9 @@ def _fetch(git: _Git, clone: Path, remote: str, branch: str) -> str:
         raise PullRefused(_fetch_failure(git, clone, remote, branch, done.stderr))
     sha = git.run(clone, "rev-parse", "-q", "--verify", "FETCH_HEAD^{commit}", check=False)
     if sha.returncode:
-        raise PullRefused(f"`git fetch {remote} {branch}` left no commit in FETCH_HEAD: {quote_stderr(sha.stderr)}.")
+        raise PullRefused(
+            f"{_suggested('git', 'fetch', remote, branch)} left no commit in FETCH_HEAD: {quote_stderr(sha.stderr)}."
+        )
     return _decode(sha.stdout).strip()
 
 
@@ -389,14 +425,14 @@ def _fetch_failure(git: _Git, clone: Path, remote: str, branch: str, stderr: byt
     low = err.lower()
     url = _decode(git.run(clone, "config", "--get", f"remote.{remote}.url", check=False).stdout).strip()
     said = f"git said {quote_stderr(err)}"
-    what = f"Could not fetch {branch} from {remote} ({mask_credentials(url)})"
+    what = f"Could not fetch {branch} from {remote} ({shown_url(url)})"
     if "couldn't find remote ref" in low:
         return f"{remote} has no branch {branch}: the run has not pushed to it (yet); nothing was changed."
     if any(sign in low for sign in _AUTH_SIGNS):
-        if "publickey" in low or "host key" in low or _is_ssh(url):
+        if "publickey" in low or "host key" in low or is_ssh(url):
             host = (repository_key(url) or ("github.com",))[0]
             fix = (
-                f"Check that your SSH key is loaded and known to the server with `ssh -T git@{host}`, "
+                f"Check that your SSH key is loaded and known to the server with {_suggested('ssh', '-T', f'git@{host}')}, "
                 "or use an https remote with a credential helper."
             )
         else:
@@ -462,7 +498,7 @@ def _fast_forward(git: _Git, clone: Path, branch: str, before: str, target: str)
         return
     now = _decode(git.run(clone, "rev-parse", "HEAD", check=False).stdout).strip()
     state = f"{branch} is still at {before[:7]}" if now == before else f"HEAD is now at {now[:7]}"
-    raise PullRefused(f"`git merge --ff-only {target[:7]}` failed: {quote_stderr(done.stderr)}. {state}.")
+    raise PullRefused(f"{_suggested('git', 'merge', '--ff-only', target[:7])} failed: {quote_stderr(done.stderr)}. {state}.")
 
 
 # --- imported modules ------------------------------------------------------------------------
@@ -509,20 +545,6 @@ def _drop_bytecode(source: str) -> None:
         os.remove(importlib.util.cache_from_source(source))
     except (OSError, NotImplementedError, ValueError):
         pass
-
-
-# --- repository URLs -------------------------------------------------------------------------
-
-
-def _is_ssh(url: str) -> bool:
-    return url.lower().startswith(("ssh://", "git+ssh://", "ssh+git://")) or (
-        "://" not in url and _SCP_LIKE.match(url) is not None
-    )
-
-
-def _clean_url(url: str) -> str:
-    """The run's repository URL for display and suggested commands, without credentials."""
-    return mask_credentials(re.sub(r"(?i)^(https?://)[^/@]+@", r"\1", url.strip()))
 
 
 def _count(n: int, noun: str) -> str:

@@ -4,9 +4,11 @@
     read_changes(repo_url, branch, before, token, agent_output=...) -> Changes  after it
 
 Neither raises: a failure becomes one sentence (``Changes.error``). Each is bounded by
-``timeout`` as a whole, every answer by :data:`MAX_BODY`. The token goes into the
-``Authorization`` header only, never into a URL, an error, a repr or a log; whatever GitHub sends
-back is masked with it before it is kept or quoted. When git's output in ``agent_output`` says
+``timeout`` as a whole, every answer by :data:`MAX_BODY`. The token goes only to the GitHub the
+user configured (:func:`github_api_url`: never a host a repository URL, a recording or a server
+names), in the ``Authorization`` header only, never into a URL, an error, a repr or a log;
+whatever GitHub sends back is masked as it arrives, with the run's masker (the API key, the token
+and their encoded forms), before it is kept or quoted. When git's output in ``agent_output`` says
 the agent pushed to another branch (or the branch's head did not move but a push line names
 commits), that branch is compared too.
 """
@@ -25,6 +27,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from ..errors import CloudCodeError
+from ..repos import GITHUB_HOST, host_of, same_repository, split_repo_url
 from ..run.changes import (
     MAX_COMMITS,
     MAX_ELSEWHERE,
@@ -39,8 +42,6 @@ from ..run.changes import (
     clip_patch,
     pull_request_urls,
     pushed_refs,
-    same_repository,
-    split_repo_url,
     web_url,
 )
 from ..secrets import SecretMasker
@@ -48,6 +49,7 @@ from ..text import clip, one_line, strip_escapes
 from .transport import tls_context
 
 API_VERSION = "2022-11-28"
+DEFAULT_API = "https://api.github.com"
 DEFAULT_TIMEOUT = 10.0
 HEAD_TIMEOUT = 5.0
 MAX_BODY = 32 * 1024 * 1024  # a compare of 300 files with their patches stays well under this
@@ -62,19 +64,47 @@ class GitHubError(CloudCodeError):
 
 
 # ----- where to ask -----
-def github_api_url(repo_url: str, override: str | None = None) -> str:
-    """The REST API base for ``repo_url``: ``https://api.github.com`` for github.com,
-    ``https://HOST/api/v3`` for a GitHub Enterprise host; ``override`` (``CloudCode.github_api_url``,
-    ``CLOUDCODE_GITHUB_API_URL``) wins. Raises ValueError for a URL that names no repository."""
-    if override and override.strip():
-        return override.strip().rstrip("/")
-    host = _parts(repo_url)[0]
-    if host in ("github.com", "www.github.com"):
-        return "https://api.github.com"
-    if not repo_url.strip().lower().startswith(("http://", "https://")):
-        host = host.split(":")[0]  # an ssh port is not the API's
-    scheme = "http" if repo_url.strip().lower().startswith("http://") else "https"
-    return f"{scheme}://{host}/api/v3"
+def github_api_url(repo_url: str, configured: str | None = None) -> str:
+    """The REST API that may be asked about ``repo_url`` with the user's token: exactly
+    ``configured`` (``CloudCode.github_api_url``, ``CLOUDCODE_GITHUB_API_URL``) when the user set
+    one, else ``https://api.github.com``. The repository decides only *whether* to ask, never
+    where: it must be on github.com or on the configured GitHub's host.
+
+    Raises ValueError (one sentence) for a URL that names no repository, or one on another host."""
+    _parts(repo_url)  # a repository URL, or ValueError
+    host = host_of(repo_url) or ""
+    api = DEFAULT_API
+    if configured and configured.strip():
+        api = configured.strip().rstrip("/")
+        if not _is_api_url(api):
+            raise ValueError(
+                "the configured GitHub API URL (CloudCode.github_api_url / CLOUDCODE_GITHUB_API_URL) is not an "
+                "http(s) URL without credentials, so nothing is sent to it"
+            )
+    api_host = (urlsplit(api).hostname or "").lower()
+    if host == GITHUB_HOST or host in (api_host, api_host.removeprefix("api.")):
+        return api
+    shown = one_line(strip_escapes(host), 120)
+    raise ValueError(
+        f"the repository's host {shown} is neither github.com nor the GitHub configured for your token "
+        f"({api}), so GitHub was not asked: for GitHub Enterprise, set %config CloudCode.github_api_url = "
+        f"'https://{shown}/api/v3' (or CLOUDCODE_GITHUB_API_URL) and `%cloudcode diff` reads them"
+    )
+
+
+def _is_api_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError when out of range
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and parts.username is None
+        and url.isprintable()
+        and not any(c.isspace() for c in url)
+    )
 
 
 def _parts(repo_url: str) -> tuple[str, str, str]:
@@ -85,11 +115,8 @@ def _parts(repo_url: str) -> tuple[str, str, str]:
     return parts
 
 
-def _web_base(repo_url: str, host: str, owner: str, name: str) -> str:
-    scheme = "http" if repo_url.strip().lower().startswith("http://") else "https"
-    if not repo_url.strip().lower().startswith(("http://", "https://")):
-        host = host.split(":")[0]
-    return f"{scheme}://{host}/{owner}/{name}"
+def _web_base(host: str, owner: str, name: str) -> str:
+    return f"https://{host.split(':')[0]}/{owner}/{name}"
 
 
 def make_github_client(timeout: float = DEFAULT_TIMEOUT) -> httpx.AsyncClient:
@@ -107,15 +134,22 @@ def make_github_client(timeout: float = DEFAULT_TIMEOUT) -> httpx.AsyncClient:
 
 # ----- one repository's endpoints -----
 class _Repository:
-    """Calls on one repository. Holds the token in its request headers only (not in its repr)."""
+    """Calls on one repository. Holds the token in its request headers only (not in its repr);
+    every answer is masked with ``masker`` as it arrives, before anything reads it."""
 
     def __init__(
-        self, client: httpx.AsyncClient, api: str, repo_url: str, token: str | None, timeout: float | None
+        self,
+        client: httpx.AsyncClient,
+        api: str,
+        repo_url: str,
+        token: str | None,
+        timeout: float | None,
+        masker: SecretMasker,
     ) -> None:
         host, self.owner, self.name = _parts(repo_url)
         self.client, self.api, self.repo_url, self.timeout = client, api.rstrip("/"), repo_url, timeout
-        self.web = _web_base(repo_url, host, self.owner, self.name)
-        self.masker = SecretMasker([token])
+        self.web = _web_base(host, self.owner, self.name)
+        self.masker = masker
         self._headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION}
         if token:
             self._headers["Authorization"] = f"Bearer {token}"
@@ -166,7 +200,7 @@ class _Repository:
             return None
         inner = item.get("commit")
         message = inner.get("message") if isinstance(inner, dict) else None
-        message = self.masker.text(clip(message, MESSAGE_CHARS)) if isinstance(message, str) else ""
+        message = clip(message, MESSAGE_CHARS) if isinstance(message, str) else ""
         sha = str(item["sha"])
         return Commit.of(sha, message, web_url(item.get("html_url")) or f"{self.web}/commit/{sha}")
 
@@ -180,18 +214,17 @@ class _Repository:
             patch, clipped = _text(item.get("patch")), False
             if patch is not None:
                 patch, clipped = clip_patch(patch, min(PATCH_CHARS, budget)) if budget > 0 else (None, True)
-                patch = self.masker.text(patch) if patch else patch
                 budget -= len(patch or "")
             previous = _text(item.get("previous_filename"))
             files.append(
                 FileChange.of(
-                    self.masker.text(clip(item["filename"], 2000)),
+                    clip(item["filename"], 2000),
                     _text(item.get("status")) or "modified",
                     _count(item.get("additions")),
                     _count(item.get("deletions")),
                     patch,
                     web_url(item.get("blob_url")),
-                    self.masker.text(clip(previous, 2000)) if previous else None,
+                    clip(previous, 2000) if previous else None,
                     clipped,
                 )
             )
@@ -214,9 +247,10 @@ class _Repository:
         if status != 200:
             raise GitHubError(self._status_sentence(status, headers, body, missing))
         try:
-            return json.loads(body)
+            data = json.loads(body)
         except (ValueError, RecursionError):
             raise GitHubError("GitHub answered with something that is not JSON") from None
+        return self.masker.deep(data)  # the border: nothing GitHub wrote is read unmasked
 
     def _status_sentence(self, status: int, headers: httpx.Headers, body: bytes, missing: str) -> str:
         message = self._quoted(body)
@@ -328,13 +362,19 @@ async def head_before(
     api: str | None = None,
     timeout: float = HEAD_TIMEOUT,
     client: httpx.AsyncClient | None = None,
+    masker: SecretMasker | None = None,
 ) -> tuple[str | None, str | None]:
     """``(sha, None)``: the head of ``branch`` before a run; ``(None, sentence)`` when it could not
-    be read. Never raises; takes at most about ``timeout`` seconds."""
-    masker = SecretMasker([token])
+    be read. Never raises; takes at most about ``timeout`` seconds. ``api``: the configured GitHub
+    (see :func:`github_api_url`); ``masker`` masks GitHub's answers (default: the token's)."""
+    masker = masker or SecretMasker([token])
+    try:
+        where = github_api_url(repo_url, api)
+    except ValueError as error:
+        return None, _sentence(error, masker)
     http = client if client is not None else make_github_client(timeout)
     try:
-        repository = _Repository(http, github_api_url(repo_url, api), repo_url, token, timeout)
+        repository = _Repository(http, where, repo_url, token, timeout, masker)
         return await _bounded(repository.head(branch), timeout), None
     except (GitHubError, ValueError) as error:
         return None, _sentence(error, masker)
@@ -357,18 +397,23 @@ async def read_changes(
     timeout: float = DEFAULT_TIMEOUT,
     agent_output: str = "",
     client: httpx.AsyncClient | None = None,
+    masker: SecretMasker | None = None,
 ) -> Changes:
     """What the run pushed since ``before`` (the head of ``branch`` before it), from GitHub.
 
     Never raises: any failure gives Changes whose ``error`` is one sentence. ``agent_output``
     (the run's stdout and closing words) is read for git's push lines and pull request URLs:
     pushes to other branches of the repository are compared too. Takes at most about
-    ``timeout`` seconds in all."""
-    masker = SecretMasker([token])
+    ``timeout`` seconds in all. ``api`` and ``masker``: as for :func:`head_before`."""
+    masker = masker or SecretMasker([token])
     refs, pulls = await _read_output(agent_output)
+    try:
+        where = github_api_url(repo_url, api)
+    except ValueError as error:
+        return Changes.unavailable(repo_url, branch, before, _sentence(error, masker), pushed=refs, pull_requests=pulls)
     http = client if client is not None else make_github_client(timeout)
     try:
-        repository = _Repository(http, github_api_url(repo_url, api), repo_url, token, timeout)
+        repository = _Repository(http, where, repo_url, token, timeout, masker)
         changes = await _bounded(_read(repository, branch, before, refs), timeout)
     except (GitHubError, ValueError) as error:
         changes = Changes.unavailable(repo_url, branch, before, _sentence(error, masker))

@@ -34,11 +34,12 @@ async def run_to_end(
     watch_changes: bool = True,
 ) -> Run:
     """Stream ``request`` into ``run``; with ``watch_changes``, ``run.changes`` says what it pushed
-    (each read from GitHub waits ``github_timeout`` seconds at most)."""
+    (each read from GitHub waits ``github_timeout`` seconds at most). ``github_api`` is the GitHub
+    the user configured (None: https://api.github.com); no other is ever sent the token."""
     before: tuple[str | None, str | None] = (None, None)
     if watch_changes:
         before = await head_before(request.repo, request.branch, request.github_token, api=github_api,
-                                   timeout=min(HEAD_TIMEOUT, github_timeout))
+                                   timeout=min(HEAD_TIMEOUT, github_timeout), masker=run.masker)
     cancelled = False
     try:
         await stream_into(request, run, idle_timeout=idle_timeout, connect_timeout=connect_timeout, recorder=recorder)
@@ -65,7 +66,7 @@ async def _changes(
         return Changes.unavailable(request.repo, request.branch, None, error)
     return await read_changes(
         request.repo, request.branch, sha, request.github_token, api=api, timeout=timeout,
-        agent_output=agent_output(run),
+        agent_output=agent_output(run), masker=run.masker,
     )
 
 

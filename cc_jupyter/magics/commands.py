@@ -15,8 +15,9 @@ from IPython.core.magic_arguments import MagicArgumentParser
 
 from ..protocol.request import check_thread_id
 from ..protocol.settings import Settings
-from ..recordings.format import read as read_recording
 from ..recordings.library import Library
+from ..recordings.parse import Unreadable
+from ..recordings.parse import read as read_recording
 from ..run.changes import Changes
 from ..secrets import SecretMasker, clean_secret, mask_hint
 from ..text import clip, strip_escapes
@@ -38,6 +39,8 @@ class CommandHost(Protocol):
     def settings(self) -> Settings: ...
 
     def secret_values(self) -> list[str | None]: ...
+
+    def masker(self) -> SecretMasker: ...
 
     def has_own_key(self) -> bool: ...
 
@@ -135,7 +138,7 @@ def _logout(magics: CommandHost, args: argparse.Namespace) -> None:
 @subcommand("status", "", "settings (secrets masked), the current thread, running runs")
 def _status(magics: CommandHost, args: argparse.Namespace) -> None:
     s = magics.settings()
-    shown = SecretMasker(magics.secret_values()).text  # URL credentials too: they are refused, but shown here
+    shown = magics.masker().text  # URL credentials too: they are refused, but shown here
     demo = " (demo: local simulator)" if magics.demo.on else ""
     running = magics.session.running()
     lines = [
@@ -199,12 +202,11 @@ def _history(magics: CommandHost, args: argparse.Namespace) -> None:
         print(f"\nrecorded earlier in {magics.library().directory} (%cloudcode show ID displays one):")
         print(header.replace("       #", "      ID") + "prompt")
         for entry in earlier:
-            end = entry.end() or {}
-            thread = clip(strip_escapes(str(end.get("thread_id") or entry.header.get("thread_id") or "-")), 36)
-            duration = end.get("duration")
-            status = str(end.get("status") or "unfinished")
-            took = format_duration(duration) if isinstance(duration, (int, float)) else "–"
-            where = repo_label(str(entry.header.get("repo")), str(entry.header.get("branch")))
+            end = entry.end()
+            thread = clip(strip_escapes((end.thread_id if end else None) or entry.header.thread_id or "-"), 36)
+            status = end.status if end else "unfinished"
+            took = format_duration(end.duration) if end and end.duration is not None else "–"
+            where = repo_label(entry.header.repo, entry.header.branch)
             print(f"{entry.id[:8]:>8}  {entry.when:16}  {where[:32]:32}  {thread:36}  {status:12}  {took:>9}  "
                   f"{strip_escapes(entry.prompt)}")
 
@@ -228,8 +230,8 @@ def _show(magics: CommandHost, args: argparse.Namespace) -> None:
             "a recording id (%cloudcode history lists both)."
         )
     try:
-        run = load_run(entry.path)
-    except (OSError, ValueError) as error:
+        run = load_run(entry.path, masker=magics.masker())
+    except ValueError as error:
         raise UsageError(f"That recording cannot be read: {clip(strip_escapes(str(error)), 300)}") from None
     display(Transcript(run, source=f"recorded {entry.when}"))
 
@@ -263,7 +265,7 @@ def _pull(magics: CommandHost, args: argparse.Namespace) -> None:
     picked = _pick(magics, args.which)
     changes = picked.changes
     branch = changes.shown_branch if changes is not None and not changes.error else picked.branch
-    result = pull(picked.repo, branch, cwd=os.getcwd(), modules=sys.modules, reload=args.reload)
+    result = pull(picked.repo, branch, cwd=os.getcwd(), modules=sys.modules, reload=args.reload, masker=magics.masker())
     print(result.report())
 
 
@@ -353,11 +355,10 @@ def _pick(magics: CommandHost, which: str | None) -> _Picked:
             "No such run: give a run number of this kernel, or the start of a recording id (%cloudcode history)."
         )
     try:
-        recorded = read_recording(entry.path)
-    except (OSError, ValueError) as error:
+        recorded = read_recording(entry.path, masker=magics.masker(), folder=library.directory)
+    except Unreadable as error:
         raise UsageError(f"That recording cannot be read: {clip(strip_escapes(str(error)), 300)}") from None
-    changes = Changes.from_json(recorded.changes) if recorded.changes is not None else None
-    return _Picked(f"the run recorded {entry.when}", str(entry.header.get("repo")), str(entry.header.get("branch")), changes)
+    return _Picked(f"the run recorded {entry.when}", entry.header.repo, entry.header.branch, recorded.changes)
 
 
 def _read_again(magics: CommandHost, picked: _Picked, changes: Changes) -> Changes:
@@ -365,7 +366,8 @@ def _read_again(magics: CommandHost, picked: _Picked, changes: Changes) -> Chang
     from ..client.loop import background
 
     settings = magics.settings()
-    again = read_changes(picked.repo, changes.branch, changes.before, settings.github_token, api=settings.github_api_url)
+    again = read_changes(picked.repo, changes.branch, changes.before, settings.github_token,
+                         api=settings.github_api_url, masker=magics.masker())
     try:
         fresh: Changes = background.submit(again).result(timeout=_READ_AGAIN_TIMEOUT)
     except FutureTimeout:  # read_changes bounds itself; this is the belt to its braces

@@ -7,25 +7,28 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..files import Unreadable, read_untrusted_text
 from ..protocol.settings import Settings, env_settings
 
 DEMO_REPO = "https://github.com/cc-jupyter-demo/hello-notebook"
 DEMO_KEY = "demo-key-not-a-secret"
 DEMO_TOKEN = "demo-token-not-a-secret"
 RULES_FILE = Path(".cloudcode") / "simulator-rules.json"  # next to the notebooks, beside their recordings
+RULES_LIMIT = 64 * 1024  # bytes: a folder's rules file may come from anyone
 
 
 def simulator_rules(directory: str | Path = ".") -> list[tuple[str, str]]:
     """The simulator's behaviour for a folder's notebooks: ``(prompt regex, directives)`` pairs
     from its ``.cloudcode/simulator-rules.json``, so that prompts read like real ones."""
     path = Path(directory) / RULES_FILE
-    try:
-        rules = json.loads(path.read_text(encoding="utf-8")).get("rules", [])
-        return [(str(pattern), str(directives)) for pattern, directives in rules]
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         return []
-    except (OSError, ValueError, TypeError, AttributeError) as error:
-        print(f"cloudcode: {path} ignored ({type(error).__name__}): expected {{\"rules\": [[regex, directives], ...]}}.")
+    try:
+        rules = json.loads(read_untrusted_text(path, limit=RULES_LIMIT, folder=directory)).get("rules", [])
+        return [(str(pattern), str(directives)) for pattern, directives in rules[:100]]
+    except (ValueError, TypeError, AttributeError, RecursionError) as error:
+        reason = str(error) if isinstance(error, Unreadable) else type(error).__name__
+        print(f"cloudcode: {RULES_FILE} ignored ({reason}): expected {{\"rules\": [[regex, directives], ...]}}.")
         return []
 
 

@@ -7,20 +7,24 @@ the namespace or is ``In``, ``Out`` or ``Err``. ``{{field}}`` around such a fiel
 ``}}``, ``{x for x in y}``, ``{value:>10}``, ``${HOME}``, unknown names.
 
 Nothing is called beyond attribute and item access (properties run: ``df.shape`` is one);
-attributes starting with ``_`` are refused. A failed lookup, or a value holding a secret,
-refuses the whole prompt with a :class:`InterpolationError` (a ``UsageError``) naming the
-field. The scanner is linear in the template's length; values are never expanded again.
+attributes starting with ``_`` are refused. A failed lookup, or a value holding a secret in
+any disguise :func:`~cc_jupyter.disguise.reveals_secret` reads through (a list of characters,
+base64, halves split by a newline, …), refuses the whole prompt with a
+:class:`InterpolationError` (a ``UsageError``) naming the field. The scanner is linear in the
+template's length; values are never expanded again.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from IPython.core.error import UsageError
 
+from ..disguise import reveals_secret
+from ..secrets import SecretMasker
 from .errors_log import ErrorLog, RecordedError
 
 DEFAULT_LIMIT = 4000
@@ -84,14 +88,16 @@ def interpolate(
     *,
     errors: ErrorLog | None = None,
     limit: int | None = DEFAULT_LIMIT,
-    contains_secret: Callable[[str], bool] = lambda text: False,
+    masker: SecretMasker | None = None,
 ) -> Expansion:
     """Expand the fields of ``template`` from ``namespace`` (``In``/``Out`` from it, ``Err`` from ``errors``).
 
     Each value is clipped to ``limit`` characters (None or 0: no limit). Raises
-    :class:`InterpolationError` when a known field cannot be looked up or rendered, or when
-    ``contains_secret`` is true for a value: then nothing may be sent.
+    :class:`InterpolationError` when a known field cannot be looked up or rendered, or when a
+    value holds a secret ``masker`` knows (or a token shape), however disguised: then nothing
+    may be sent.
     """
+    masker = masker or SecretMasker()
 
     def known(name: str) -> bool:
         return name in SPECIAL_NAMES or name in namespace
@@ -128,9 +134,9 @@ def interpolate(
         field = template[i + 1 : match.end() - 1]
         if field not in rendered:
             try:
-                rendered[field] = _substitute(field, match, namespace, errors, limit, contains_secret)
+                rendered[field] = _substitute(field, match, namespace, errors, limit, masker)
             except InterpolationError as exc:
-                if contains_secret(str(exc)):  # a lookup error whose message quotes a secret
+                if reveals_secret(masker, str(exc)):  # a lookup error whose message quotes a secret
                     reason = "it could not be read (the reason is withheld: it holds a secret)"
                     raise InterpolationError(field, reason) from None
                 raise
@@ -144,7 +150,8 @@ def interpolate(
         return Expansion(template)
     out.append(template[pos:])
     result = "".join(out)
-    if substitutions and contains_secret(result):  # two harmless halves that make one secret
+    values = "".join(text for text, _ in rendered.values())
+    if substitutions and (masker.contains_secret(result) or reveals_secret(masker, values)):  # halves, one secret
         raise InterpolationError(None, "after expansion it contains a secret (a key or a token-shaped string)")
     return Expansion(result, tuple(substitutions), tuple(escapes))
 
@@ -171,7 +178,7 @@ def _substitute(
     namespace: Mapping[str, Any],
     errors: ErrorLog | None,
     limit: int | None,
-    contains_secret: Callable[[str], bool],
+    masker: SecretMasker,
 ) -> tuple[str, Substitution]:
     name, parts_text, conversion = match.group(1), match.group(2), match.group(3)
     parts = [(attr, key) for attr, key in _PART.findall(parts_text)]
@@ -180,17 +187,19 @@ def _substitute(
             raise InterpolationError(field, f'attributes starting with "_" (.{attr}) are never expanded')
     value, parts, path = _root(field, name, parts, namespace, errors)
     value = _walk(field, value, parts, path)
-    text, kind = _render(field, value, conversion)
-    if contains_secret(text):
+    whole, kind = _render(field, value, conversion)
+    text = whole
+    chars = sent = len(whole)
+    if limit and limit > 0 and chars > limit:
+        sent = limit
+        text = f"{whole[:limit]}… [clipped: {chars - limit:,} more characters]"
+    # The whole value as it is (a secret past the clip is refused too); what is sent, in every disguise.
+    if masker.contains_secret(whole) or reveals_secret(masker, text):
         raise InterpolationError(
             field,
             "it holds a secret (the API key, the GitHub token or a token-shaped string) and is never sent",
             escapable=False,
         )
-    chars = sent = len(text)
-    if limit and limit > 0 and chars > limit:
-        sent = limit
-        text = f"{text[:limit]}… [clipped: {chars - limit:,} more characters]"
     return text, Substitution(field=field, kind=kind, chars=chars, sent=sent)
 
 

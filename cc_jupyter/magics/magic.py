@@ -14,11 +14,13 @@ from ..protocol.request import Request, build_request
 from ..protocol.settings import Settings, env_settings
 from ..protocol.threads import thread_id_to_send
 from ..recordings.format import ask_key
-from ..recordings.format import read as read_recording
 from ..recordings.library import Entry, Library
+from ..recordings.parse import Recorded, Unreadable
+from ..recordings.parse import read as read_recording
 from ..recordings.recorder import Recorder
 from ..run.state import Run, RunInfo
 from ..secrets import SecretMasker
+from ..text import one_line, strip_escapes
 from . import commands
 from .config import CloudCode
 from .demo import DemoMode, demo_requested_by_environment
@@ -158,17 +160,18 @@ class CloudCodeMagics(Magics):
             body = expanded[""].text if tasks is None else body
         prompt = None if tasks else body
         asked = self._request(options, prompt, tasks, for_replay=True)
-        recording = self._recording_for(options, asked)
+        found = self._recording_for(options, asked)
+        recording = found[0] if found is not None else None
         if options.dry_run:
             print(self._dry_run(options, prompt, tasks, recording, expansions))
             return None
         request = asked if recording is not None else self._request(options, prompt, tasks)
         self._wait_for_thread(request.thread_id)
         self.session.set_thread(request.repo, request.branch, request.thread_id)
-        run = Run(request)
-        if recording is not None:
-            source = f"replay · recorded {recording.when} · --live sends it again"
-            begin = self._replay(recording)
+        run = Run(request, masker=self.masker() if found is not None else None)
+        if found is not None:
+            source = f"replay · recorded {found[0].when} · --live sends it again"
+            begin = self._replay(found[1])
         else:
             source = self.source()
             begin, recording_id = self._begin(request)
@@ -224,15 +227,21 @@ class CloudCodeMagics(Magics):
                 "CLOUDCODE_API_KEY), or %cloudcode demo to try it on the local simulator."
             ) from None
 
+    def masker(self) -> SecretMasker:
+        """Masks every secret this kernel knows, for what comes from outside (recordings, GitHub)."""
+        return SecretMasker(self.secret_values())
+
     # ----- recordings -----
     def library(self) -> Library:
+        """The recordings next to the notebook; a file that cannot be read is named once, here."""
         directory = self.cfg.recordings_directory()
         if self._library is None or str(self._library.directory) != directory:
-            self._library = Library(directory)
+            self._library = Library(directory, on_problem=_tell)
+        self._library.masker = self.masker()
         return self._library
 
-    def _recording_for(self, options: CellOptions, asked: Request) -> Entry | None:
-        """The recording this cell replays, if any (see :mod:`cc_jupyter.recordings.library`)."""
+    def _recording_for(self, options: CellOptions, asked: Request) -> tuple[Entry, Recorded] | None:
+        """The recording this cell replays, read whole, if any (see :mod:`cc_jupyter.recordings.library`)."""
         mode = "never" if options.live else "only" if options.replay else self.cfg.replay_mode()
         if mode == "never":
             return None
@@ -245,18 +254,23 @@ class CloudCodeMagics(Magics):
         else:
             continues = self.session.positions.get((asked.repo, asked.branch))
         entry = library.match(ask_key(RunInfo.of(asked)), continues, kernel=self.session.kernel_id)
-        if entry is None and mode == "only":
+        recorded = None
+        if entry is not None:
+            try:
+                recorded = read_recording(entry.path, masker=library.masker, folder=library.directory)
+            except Unreadable as problem:
+                _tell(f"{problem}; it is not replayed.")
+        if recorded is None and mode == "only":
             raise UsageError(
-                f"No recording in {library.directory} matches this cell (the same repository, branch, model and "
-                "prompt, at this point of the conversation): %%cloudcode --live sends it, or "
+                f"No recording in {library.directory} matches this cell (the same repository, branch, "
+                "model and prompt, at this point of the conversation): %%cloudcode --live sends it, or "
                 "%config CloudCode.replay = 'auto' replays only where a recording matches."
             )
-        return entry
+        return (entry, recorded) if entry is not None and recorded is not None else None
 
-    def _replay(self, entry: Entry) -> Callable[[Run], Any]:
+    def _replay(self, recorded: Recorded) -> Callable[[Run], Any]:
         from ..client.replay import start_replay
 
-        recorded = read_recording(entry.path)
         return lambda run: start_replay(recorded, run, speed=self.cfg.replay_speed)
 
     def _dry_run(
@@ -279,10 +293,9 @@ class CloudCodeMagics(Magics):
     # ----- interpolation -----
     def _interpolate(self, template: str) -> Expansion:
         """``template`` with its {fields} expanded from the user's namespace (a secret refuses it)."""
-        masker = SecretMasker(self.secret_values())
         namespace = self.shell.user_ns if self.shell is not None else {}
         return interpolate(template, namespace, errors=self.errors, limit=self.cfg.interpolate_limit,
-                           contains_secret=masker.contains_secret)
+                           masker=self.masker())
 
     def _begin(self, request: Request) -> tuple[Callable[[Run], Any], str | None]:
         """How to start the run live, and the id of its recording (None when not recorded)."""
@@ -338,6 +351,11 @@ class CloudCodeMagics(Magics):
     def stop_all(self) -> None:
         """Unloading: cancel every run and leave its transcript."""
         cancel_all(self.session.unfinished())
+
+
+def _tell(text: str) -> None:
+    """A notice about something outside the user's cells (a recording skipped), on one line."""
+    print(f"cloudcode: {one_line(strip_escapes(text), 400)}")
 
 
 def _parse(magic: Callable[..., Any], line: str) -> Any:

@@ -91,7 +91,7 @@ def build_request(
         )
     check_url(repo, "repository URL", "such as https://github.com/<owner>/<repo>")
     if for_replay:
-        return Request("", repo, _branch(branch or settings.branch or DEFAULT_BRANCH), bool(haiku), prompts,
+        return Request("", repo, check_branch(branch or settings.branch or DEFAULT_BRANCH), bool(haiku), prompts,
                        parallel, check_thread_id(thread_id))
     api_url = check_url(api_url or settings.api_url, "API URL", "CLOUDCODE_API_URL must be the API's base URL")
     api_key = clean_secret(api_key, "API key") or settings.api_key
@@ -109,7 +109,7 @@ def build_request(
     return Request(
         endpoint=api_url.rstrip("/") + INVOKE_PATH,
         repo=repo,
-        branch=_branch(branch or settings.branch or DEFAULT_BRANCH),
+        branch=check_branch(branch or settings.branch or DEFAULT_BRANCH),
         haiku=bool(haiku),
         prompts=prompts,
         parallel=parallel,
@@ -140,7 +140,8 @@ def check_url(url: str, what: str, hint: str) -> str:
     return url
 
 
-def _branch(branch: str) -> str:
+def check_branch(branch: str) -> str:
+    """``branch`` stripped, if it can be a git branch name; InvalidRequestError otherwise."""
     branch = branch.strip()
     if not branch or len(branch) > _MAX_BRANCH or branch.startswith("-") or not branch.isprintable() or any(
         c.isspace() for c in branch

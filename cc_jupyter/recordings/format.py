@@ -8,16 +8,15 @@
 
 Events are the Run's masked events, in arrival order; stdout is written as the Run releases it
 (whole lines: a secret split across events is never on disk in pieces). A missing closing line
-means the kernel stopped during the run; a torn last line is ignored.
+means the kernel stopped during the run; a torn last line is ignored. Reading a recording back
+is :mod:`.parse`'s: the file may come from anyone.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from json.encoder import encode_basestring as _string  # what JSONEncoder(ensure_ascii=False) uses
-from pathlib import Path
 from typing import Any
 
 from ..protocol.events import Event
@@ -25,17 +24,6 @@ from ..run.state import RunInfo
 
 FORMAT = 1
 MARK = "cc_jupyter_recording"
-
-
-@dataclass
-class Recorded:
-    """What a recording file holds."""
-
-    header: dict[str, Any]
-    events: list[tuple[float, str, Any]]
-    end: dict[str, Any] | None  # None: the run never ended in that kernel
-    tasks: dict[str, Any] | None = None
-    changes: dict[str, Any] | None = None
 
 
 def ask_key(info: RunInfo) -> str:
@@ -63,61 +51,3 @@ def encode_event(offset: float, event: Event) -> str:
     if event.id:
         document.append(event.id)
     return encode(document)
-
-
-def read(path: str | Path) -> Recorded:
-    """Read a recording; raises ``ValueError`` (one sentence) when it is not one."""
-    header: dict[str, Any] | None = None
-    events: list[tuple[float, str, Any]] = []
-    closing: dict[str, dict[str, Any]] = {}
-    with open(path, encoding="utf-8", errors="replace") as file:
-        for number, line in enumerate(file, start=1):
-            try:
-                document = json.loads(line)
-            except (ValueError, RecursionError):
-                if line.endswith("\n"):
-                    raise ValueError(f"{Path(path).name}: line {number} is not JSON") from None
-                break  # a torn last line (the kernel was killed while writing it)
-            if header is None:
-                if not (isinstance(document, dict) and document.get(MARK) == FORMAT):
-                    raise ValueError(f"{Path(path).name} is not a cc_jupyter recording (format {FORMAT})")
-                header = document
-            elif isinstance(document, list) and len(document) >= 3 and isinstance(document[0], (int, float)):
-                events.append((float(document[0]), str(document[1]), document[2]))
-            elif isinstance(document, dict) and len(document) == 1:
-                (kind, value), = document.items()
-                if kind in ("tasks", "changes", "end") and isinstance(value, dict):
-                    closing[kind] = value
-    if header is None:
-        raise ValueError(f"{Path(path).name} is empty")
-    return Recorded(header, events, closing.get("end"), closing.get("tasks"), closing.get("changes"))
-
-
-def read_header(path: str | Path) -> dict[str, Any] | None:
-    """The header of a recording, or None when the file is not one (cheap: the first line)."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as file:
-            document = json.loads(file.readline())
-    except (OSError, ValueError, RecursionError):
-        return None
-    return document if isinstance(document, dict) and document.get(MARK) == FORMAT else None
-
-
-def read_end(path: str | Path) -> dict[str, Any] | None:
-    """The closing line of a recording, if it has one (reads only the end of the file)."""
-    try:
-        with open(path, "rb") as file:
-            file.seek(0, 2)
-            size = file.tell()
-            file.seek(max(0, size - 65536))
-            tail = file.read().decode("utf-8", "replace")
-    except OSError:
-        return None
-    for line in reversed(tail.rstrip("\n").split("\n")[-3:]):
-        try:
-            document = json.loads(line)
-        except (ValueError, RecursionError):
-            continue
-        if isinstance(document, dict) and isinstance(document.get("end"), dict):
-            return document["end"]
-    return None

@@ -1,95 +1,119 @@
 """The recordings of a directory, found again by what a cell asks and where it stands.
 
 A cell matches a recording when it asks the same (repository, branch, model, prompt or tasks —
-:func:`~.format.ask_key`) at the same place in the conversation: the first cell of a thread
-matches a recording that continued nothing; the next one matches a recording that continued the
-run just replayed or made. Only completed runs move the conversation on, so a failed attempt
-and its successful retry follow the same run (the newest recording wins). A kernel never
-replays its own recordings: running a cell again continues the conversation live.
+:func:`~.format.ask_key`, computed from the recorded request, never read from the file) at the
+same place in the conversation: the first cell of a thread matches a recording that continued
+nothing; the next one matches a recording that continued the run just replayed or made. Only
+completed runs move the conversation on, so a failed attempt and its successful retry follow
+the same run (the newest recording wins). A kernel never replays its own recordings: running a
+cell again continues the conversation live.
+
+The folder may come from anyone: each file is read as :mod:`.parse` says, and one that cannot
+be read is skipped and named once (through ``on_problem``), never breaking a listing or a cell.
 """
 
 from __future__ import annotations
 
 import datetime
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from ..secrets import SecretMasker
 from ..text import one_line
-from .format import read_end, read_header
+from .parse import End, Header, Unreadable, read_end, read_header
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One recording, as its header (and closing line) describe it."""
+    """One recording, as its checked header describes it."""
 
     path: Path
-    header: dict[str, Any]
+    header: Header
+    masker: SecretMasker
 
     @property
     def id(self) -> str:
-        return str(self.header.get("id", ""))
+        return self.header.id
 
     @property
     def key(self) -> str:
-        return str(self.header.get("key", ""))
+        return self.header.key
 
     @property
     def continues(self) -> str | None:
-        value = self.header.get("continues")
-        return value if isinstance(value, str) else None
+        return self.header.continues
 
     @property
     def kernel(self) -> str:
-        return str(self.header.get("kernel", ""))
+        return self.header.kernel
 
     @property
-    def recorded_at(self) -> datetime.datetime | None:
-        try:
-            return datetime.datetime.fromisoformat(str(self.header.get("recorded_at")))
-        except ValueError:
-            return None
+    def recorded_at(self) -> datetime.datetime:
+        return self.header.recorded_at
 
     @property
     def when(self) -> str:
         """When it was recorded, in this machine's time: ``2026-11-29 07:12``."""
-        moment = self.recorded_at
-        return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else "an unknown date"
+        return self.recorded_at.astimezone().strftime("%Y-%m-%d %H:%M")
 
     @property
     def prompt(self) -> str:
-        prompts = self.header.get("prompts")
-        first = next(iter(prompts.values()), "") if isinstance(prompts, dict) and prompts else ""
-        return one_line(str(first), 60)
+        first = next(iter(self.header.prompts.values()), "")
+        return one_line(first, 60)
 
-    def end(self) -> dict[str, Any] | None:
-        return read_end(self.path)
+    def end(self) -> End | None:
+        return read_end(self.path, masker=self.masker, folder=self.path.parent)
 
 
 class Library:
-    """The recordings in ``directory`` (read lazily; a file's header is read once)."""
+    """The recordings in ``directory`` (read lazily; a file's header is read once per change).
 
-    def __init__(self, directory: str | Path) -> None:
+    ``masker`` masks what is read; ``on_problem`` hears, once per file, why one is skipped."""
+
+    def __init__(
+        self,
+        directory: str | Path,
+        *,
+        masker: SecretMasker | None = None,
+        on_problem: Callable[[str], None] | None = None,
+    ) -> None:
         self.directory = Path(directory)
-        self._cache: dict[Path, tuple[float, Entry | None]] = {}
+        self.masker = masker or SecretMasker()
+        self.on_problem = on_problem
+        self._cache: dict[Path, tuple[tuple[int, int], Entry | None]] = {}
 
     def entries(self) -> list[Entry]:
-        """Every recording, oldest first."""
+        """Every readable recording, oldest first."""
         found: list[Entry] = []
-        if not self.directory.is_dir():
+        try:
+            paths = sorted(self.directory.glob("*.jsonl")) if self.directory.is_dir() else []
+        except OSError:
             return found
-        for path in sorted(self.directory.glob("*.jsonl")):
+        for path in paths:
             try:
-                stamp = path.stat().st_mtime
+                facts = os.stat(path)  # never blocks, whatever the file is
             except OSError:
-                continue
+                try:
+                    facts = os.lstat(path)  # a broken link: read (and named) once
+                except OSError:
+                    continue
+            stamp = (facts.st_mtime_ns, facts.st_size)
             cached = self._cache.get(path)
-            if cached is None or cached[0] != stamp and cached[1] is None:
-                header = read_header(path)
-                cached = self._cache[path] = (stamp, Entry(path, header) if header else None)
+            if cached is None or cached[0] != stamp:
+                cached = self._cache[path] = (stamp, self._read(path))
             if cached[1] is not None:
                 found.append(cached[1])
-        return sorted(found, key=lambda entry: (str(entry.header.get("recorded_at")), entry.path.name))
+        return sorted(found, key=lambda entry: (entry.recorded_at, entry.path.name))
+
+    def _read(self, path: Path) -> Entry | None:
+        try:
+            return Entry(path, read_header(path, masker=self.masker, folder=self.directory), self.masker)
+        except Unreadable as problem:
+            if self.on_problem is not None:
+                self.on_problem(f"{problem}; it was skipped.")
+            return None
 
     def match(self, key: str, continues: str | None, *, kernel: str) -> Entry | None:
         """The newest recording of another kernel asking ``key`` right after ``continues``."""
@@ -104,6 +128,6 @@ class Library:
     def last_completed_on_thread(self, thread_id: str) -> Entry | None:
         for entry in reversed(self.entries()):
             end = entry.end()
-            if end and end.get("thread_id") == thread_id and end.get("status") == "completed":
+            if end and end.thread_id == thread_id and end.status == "completed":
                 return entry
         return None

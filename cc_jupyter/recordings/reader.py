@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
-from typing import Any
 
 from ..protocol.events import Event
-from ..protocol.request import DEFAULT_TASK, Request
-from ..run.changes import Changes
-from ..run.state import Run, RunError
-from ..run.task import FINAL_STATUSES, Status
-from .format import Recorded, read
+from ..run.state import Run
+from ..secrets import SecretMasker, environment_secrets
+from .parse import Recorded, TaskEnd, read
 
 UNFINISHED = (
     "The recording ends before the run did: the kernel stopped while the run was going on; the "
@@ -19,12 +15,16 @@ UNFINISHED = (
 )
 
 
-def load_run(path: str | Path) -> Run:
+def load_run(path: str | Path, *, masker: SecretMasker | None = None) -> Run:
     """Rebuild the :class:`~cc_jupyter.Run` a recording holds (no request is made).
 
-    A recording without its closing line (the kernel died mid-run) loads as ``disconnected``."""
-    recorded = read(path)
-    run = empty_run(recorded)
+    The file may come from anyone: it is checked as :mod:`~cc_jupyter.recordings.parse` says,
+    and what it holds is masked with ``masker`` (default: the secrets in the environment).
+    Raises ``ValueError`` (one sentence) when it is not a readable recording. A recording
+    without its closing line (the kernel died mid-run) loads as ``disconnected``."""
+    masker = masker or SecretMasker(environment_secrets())
+    recorded = read(path, masker=masker)
+    run = empty_run(recorded, masker)
     for _, kind, data in recorded.events:
         run.apply_all([Event(kind, data)])
     settle(run, recorded)
@@ -32,63 +32,41 @@ def load_run(path: str | Path) -> Run:
     return run
 
 
-def empty_run(recorded: Recorded) -> Run:
-    """The Run a recording's header describes, before any event (no secret in it)."""
-    header = recorded.header
-    prompts = header.get("prompts")
-    request = Request(
-        endpoint="",
-        repo=str(header.get("repo", "")),
-        branch=str(header.get("branch", "")),
-        haiku=bool(header.get("haiku")),
-        prompts={str(k): str(v) for k, v in prompts.items()} if isinstance(prompts, dict) else {DEFAULT_TASK: ""},
-        parallel=bool(header.get("parallel")),
-        thread_id=header.get("thread_id") if isinstance(header.get("thread_id"), str) else None,
-    )
-    run = Run(request)
-    run.started_at = recorded_at(header)
+def empty_run(recorded: Recorded, masker: SecretMasker | None = None) -> Run:
+    """The Run a recording's header describes, before any event (no secret in it); what is fed
+    into it is masked with ``masker``."""
+    run = Run(recorded.header.request(), masker=masker or SecretMasker())
+    run.started_at = recorded.header.started_at
     return run
 
 
 def settle(run: Run, recorded: Recorded) -> None:
     """Give ``run`` the end its recording says it had, and what it pushed."""
     if recorded.changes is not None:
-        run.set_changes(Changes.from_json(recorded.changes))
+        run.set_changes(recorded.changes)
     end = recorded.end
     if end is None:
         run.finish("disconnected")
         if run.error is not None:
             run.error.message = UNFINISHED
         return
-    if isinstance(end.get("thread_id"), str):
-        run.adopt_thread(end["thread_id"])
-    error = end.get("error")
-    status: Status = end["status"] if end.get("status") in FINAL_STATUSES else "failed"
-    duration = end.get("duration")
+    if end.thread_id is not None:
+        run.adopt_thread(end.thread_id)
     run.restore_end(
-        status,
-        RunError(error.get("kind", "internal"), str(error.get("message", ""))) if isinstance(error, dict) else None,
-        ended_at=run.started_at + float(duration) if isinstance(duration, (int, float)) else None,
+        end.status,
+        end.error,
+        ended_at=run.started_at + end.duration if end.duration is not None else None,
         tasks=_task_ends(recorded.tasks, run.started_at),
-        event_count=end.get("event_count") if isinstance(end.get("event_count"), int) else None,
+        event_count=end.event_count,
     )
 
 
-def recorded_at(header: dict[str, Any]) -> float:
-    try:
-        return datetime.datetime.fromisoformat(str(header.get("recorded_at"))).timestamp()
-    except ValueError:
-        return 0.0
-
-
-def _task_ends(tasks: dict[str, Any] | None, start: float) -> dict[str, tuple[str, float | None, float | None]]:
-    ends: dict[str, tuple[str, float | None, float | None]] = {}
-    for name, task in (tasks or {}).items():
-        if isinstance(task, dict):
-            started, ended = task.get("started"), task.get("ended")
-            ends[str(name)] = (
-                str(task.get("status") or "failed"),
-                start + started if isinstance(started, (int, float)) else None,
-                start + ended if isinstance(ended, (int, float)) else None,
-            )
-    return ends
+def _task_ends(tasks: dict[str, TaskEnd], start: float) -> dict[str, tuple[str, float | None, float | None]]:
+    return {
+        name: (
+            task.status,
+            start + task.started if task.started is not None else None,
+            start + task.ended if task.ended is not None else None,
+        )
+        for name, task in tasks.items()
+    }

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, TypeVar
 
+from ..repos import shown_url
 from ..text import clip, one_line, strip_escapes
 
 MESSAGE_CHARS = 8_000  # a commit message kept
@@ -43,14 +44,11 @@ _REF_LINE = re.compile(
 )
 _PORCELAIN = re.compile(r"(?P<flag>[ +*])\t(?P<src>[^\t:]{0,250}):(?P<dst>[^\t]{1,250})\t(?P<summary>.{1,200})")
 _TO_LINE = re.compile(r"[ \t]{0,8}To[ \t]{1,8}(?P<url>[^\s\\\"'<>]{1,2000})")
-_USERINFO = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]{0,20}://)[^/@]{0,1000}@")
 _PULL = re.compile(r"/pull/[0-9]")
 _PR_URL = re.compile(
     r"https?://(?P<host>[A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?)/(?P<owner>[\w.-]{1,100})/(?P<repo>[\w.-]{1,100})"
     r"/pull/(?P<number>[0-9]{1,9})(?![0-9])"
 )
-_SCP = re.compile(r"^(?:[^@/\s]{1,100}@)?(?P<host>[^:/\s]{1,253}):(?P<path>(?!//)\S{1,400})$")
-_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 _BREAKS = ("\n", "\r", "\\n", "\\r", '"')  # JSON strings hold git's lines too
 
 
@@ -161,9 +159,26 @@ class Changes:
     elsewhere: list[Changes] = field(default_factory=list)
 
     @classmethod
-    def unavailable(cls, repo: str, branch: str, before: str | None, reason: str) -> Changes:
-        """Changes that could not be read, and why (one sentence)."""
-        return cls(repo, branch, before, error=one_line(strip_escapes(reason), REASON_CHARS) or "unknown reason")
+    def unavailable(
+        cls,
+        repo: str,
+        branch: str,
+        before: str | None,
+        reason: str,
+        *,
+        pushed: list[PushedRef] | None = None,
+        pull_requests: list[str] | None = None,
+    ) -> Changes:
+        """Changes that could not be read, and why (one sentence); what the agent's output said
+        it pushed is kept."""
+        return cls(
+            repo,
+            branch,
+            before,
+            error=one_line(strip_escapes(reason), REASON_CHARS) or "unknown reason",
+            pushed=pushed or [],
+            pull_requests=pull_requests or [],
+        )
 
     @property
     def additions(self) -> int:
@@ -347,50 +362,6 @@ def web_url(value: Any) -> str | None:
     return value if value.isprintable() and not any(c.isspace() or c in "\"'<>\\`" for c in value) else None
 
 
-# ----- repositories -----
-def split_repo_url(url: str) -> tuple[str, str, str] | None:
-    """``(host, owner, repo)`` of ``https://HOST/owner/repo(.git)``, ``ssh://git@HOST/owner/repo``
-    or ``git@HOST:owner/repo.git``; None when it names no repository."""
-    url = url.strip()
-    match = re.match(
-        r"^[A-Za-z][A-Za-z0-9+.-]{0,20}://(?:[^/@]{0,1000}@)?(?P<host>[^/?#\s]{1,260})(?P<path>/[^?#\s]*)?", url
-    )
-    if match is None:
-        match = _SCP.match(url)
-    if match is None:
-        return None
-    host = match.group("host").lower()
-    parts = [p for p in (match.group("path") or "").split("/") if p]
-    if len(parts) != 2:
-        return None
-    owner, name = parts[0], parts[1].removesuffix(".git")
-    if not (_NAME.fullmatch(owner) and _NAME.fullmatch(name)) or name in (".", ".."):
-        return None
-    return host, owner, name
-
-
-_HOST_ALIASES = {"www.github.com": "github.com", "ssh.github.com": "github.com"}
-
-
-def repository_key(url: str) -> tuple[str, str, str] | None:
-    """``(host, owner, repo)`` in lower case, the port and ``www.`` dropped: equal keys name the same
-    repository whichever form of URL git was given; None when ``url`` names none."""
-    parts = split_repo_url(url)
-    if parts is None:
-        return None
-    host = parts[0].split(":")[0]
-    return _HOST_ALIASES.get(host, host), parts[1].lower(), parts[2].lower()
-
-
-def same_repository(url: str, repo: str) -> bool:
-    """Whether two URLs name the same repository (host, owner and name, ignoring case, port and
-    credentials); an empty ``url`` (a push whose remote was not shown) counts as the same."""
-    if not url:
-        return True
-    key = repository_key(url)
-    return key is not None and key == repository_key(repo)
-
-
 # ----- reading the agent's output -----
 def pushed_refs(text: str, limit: int = MAX_REFS) -> list[PushedRef]:
     """The branches git's push output in ``text`` reports pushed, in order, once each (at most
@@ -492,7 +463,7 @@ def _last_remote(text: str, low: int, high: int) -> str | None:
         if start is not None and not text[start:at].strip(" \t"):
             match = _TO_LINE.match(text, start)
             if match is not None:
-                return strip_credentials(strip_escapes(match.group("url")))
+                return shown_url(strip_escapes(match.group("url")))
         position = at
     return None
 
@@ -537,8 +508,3 @@ def _branch(ref: str) -> str | None:
     if not ref or ref.startswith("-") or ".." in ref or any(c in ref for c in "~^:?*[\\"):
         return None
     return ref
-
-
-def strip_credentials(url: str) -> str:
-    """``url`` without ``user:password@``."""
-    return _USERINFO.sub(r"\g<scheme>", url)

@@ -139,9 +139,10 @@ class Run:
         return self
 
     def __repr__(self) -> str:
-        tasks = ", ".join(f"{clip(n, 40)}:{t.status}" for n, t in list(self.tasks.items())[:10])
+        # Task names and ids came from a server or a recording: no escape sequence reaches a terminal.
+        tasks = ", ".join(f"{clip(strip_escapes(n), 40)}:{t.status}" for n, t in list(self.tasks.items())[:10])
         more = f", … {len(self.tasks) - 10} more" if len(self.tasks) > 10 else ""
-        thread = clip(self.thread_id, 64) if self.thread_id else None
+        thread = clip(strip_escapes(self.thread_id), 64) if self.thread_id else None
         return (
             f"<Run {self.status} {self.info.repo}@{self.info.branch} thread={thread} "
             f"tasks=[{tasks}{more}] messages={len(self.messages)} events={self.event_count}>"

@@ -14,7 +14,8 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..run.changes import MAX_COMMITS, MAX_FILES, Changes, Commit, FileChange, same_repository, web_url
+from ..repos import same_repository
+from ..run.changes import MAX_COMMITS, MAX_FILES, Changes, Commit, FileChange, web_url
 from ..text import clip, one_line, strip_escapes
 from .html import escape, pre
 from .links import link
