@@ -85,6 +85,7 @@ def test_1_a_recording_never_chooses_where_the_token_goes(shell, simulator, tmp_
         assert hostile.received == []
     out = capsys.readouterr().out
     assert out.count(future.name) == 1 and "recorded_at" in out  # the forged date: skipped, named once
+    assert "changes unavailable" in out and "neither github.com nor the GitHub configured" in out
 
 
 def test_1_a_live_run_on_another_host_reads_nothing_and_says_why(simulator, tmp_path):

@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from IPython.core.error import UsageError
@@ -372,7 +372,8 @@ def _read_again(magics: CommandHost, picked: _Picked, changes: Changes) -> Chang
         fresh: Changes = background.submit(again).result(timeout=_READ_AGAIN_TIMEOUT)
     except FutureTimeout:  # read_changes bounds itself; this is the belt to its braces
         return changes
-    return fresh if not fresh.error else changes
+    # Read now: when it still fails, its reason is the current one; what git said it pushed is kept.
+    return replace(fresh, pushed=changes.pushed, pull_requests=changes.pull_requests)
 
 
 def _current_thread(magics: CommandHost, s: Settings) -> str | None:
