@@ -181,7 +181,9 @@ def test_2_diff_and_show_in_the_magics_mask_it_too(shell, tmp_path, monkeypatch,
 def terminal_ipython(lines: list[str], cwd: Path, env: dict[str, str]) -> str:
     """Feed ``lines`` to a real terminal IPython; what it wrote to the terminal (stdout + stderr)."""
     done = subprocess.run(
-        [sys.executable, "-m", "IPython", "--simple-prompt", "--colors=NoColor", "--no-banner"],
+        # IPython's own window title (term_title, on by default in IPython 8.0) is not outside text.
+        [sys.executable, "-m", "IPython", "--simple-prompt", "--colors=NoColor", "--no-banner",
+         "--TerminalInteractiveShell.term_title=False"],
         input="\n".join(lines) + "\n", capture_output=True, text=True, cwd=cwd, env=env, timeout=120, check=False,
     )
     return done.stdout + done.stderr
