@@ -197,12 +197,13 @@ def _history(magics: CommandHost, args: argparse.Namespace) -> None:
                   f"{summary.status:12}  {format_duration(summary.duration):>9}  {tasks}")
     else:
         print("cloudcode: no runs in this kernel yet.")
-    earlier = [e for e in magics.library().entries() if e.kernel != session.kernel_id][-RECORDED_SHOWN:]
+    library = magics.library()
+    earlier = [e for e in library.entries() if e.kernel != session.kernel_id][-RECORDED_SHOWN:]
     if earlier:
-        print(f"\nrecorded earlier in {magics.library().directory} (%cloudcode show ID displays one):")
+        print(f"\nrecorded earlier in {library.directory} (%cloudcode show ID displays one):")
         print(header.replace("       #", "      ID") + "prompt")
         for entry in earlier:
-            end = entry.end()
+            end = library.end(entry)
             thread = clip(strip_escapes((end.thread_id if end else None) or entry.header.thread_id or "-"), 36)
             status = end.status if end else "unfinished"
             took = format_duration(end.duration) if end and end.duration is not None else "–"

@@ -160,18 +160,17 @@ class CloudCodeMagics(Magics):
             body = expanded[""].text if tasks is None else body
         prompt = None if tasks else body
         asked = self._request(options, prompt, tasks, for_replay=True)
-        found = self._recording_for(options, asked)
-        recording = found[0] if found is not None else None
+        recording, recorded = self._recording_for(options, asked) or (None, None)
         if options.dry_run:
             print(self._dry_run(options, prompt, tasks, recording, expansions))
             return None
         request = asked if recording is not None else self._request(options, prompt, tasks)
         self._wait_for_thread(request.thread_id)
         self.session.set_thread(request.repo, request.branch, request.thread_id)
-        run = Run(request, masker=self.masker() if found is not None else None)
-        if found is not None:
-            source = f"replay · recorded {found[0].when} · --live sends it again"
-            begin = self._replay(found[1])
+        run = Run(request, masker=self.masker() if recorded is not None else None)
+        if recording is not None and recorded is not None:
+            source = f"replay · recorded {recording.when} · --live sends it again"
+            begin = self._replay(recorded)
         else:
             source = self.source()
             begin, recording_id = self._begin(request)

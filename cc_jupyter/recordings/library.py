@@ -31,7 +31,6 @@ class Entry:
 
     path: Path
     header: Header
-    masker: SecretMasker
 
     @property
     def id(self) -> str:
@@ -63,12 +62,10 @@ class Entry:
         first = next(iter(self.header.prompts.values()), "")
         return one_line(first, 60)
 
-    def end(self) -> End | None:
-        return read_end(self.path, masker=self.masker, folder=self.path.parent)
-
 
 class Library:
-    """The recordings in ``directory`` (read lazily; a file's header is read once per change).
+    """The recordings in ``directory`` (read lazily; a file's header is read once per change of
+    the file or of the secrets to mask).
 
     ``masker`` masks what is read; ``on_problem`` hears, once per file, why one is skipped."""
 
@@ -80,9 +77,19 @@ class Library:
         on_problem: Callable[[str], None] | None = None,
     ) -> None:
         self.directory = Path(directory)
-        self.masker = masker or SecretMasker()
         self.on_problem = on_problem
         self._cache: dict[Path, tuple[tuple[int, int], Entry | None]] = {}
+        self._masker = masker or SecretMasker()
+
+    @property
+    def masker(self) -> SecretMasker:
+        return self._masker
+
+    @masker.setter
+    def masker(self, masker: SecretMasker) -> None:
+        if masker.values != self._masker.values:
+            self._cache.clear()  # what was read is masked again with the secrets known now
+        self._masker = masker
 
     def entries(self) -> list[Entry]:
         """Every readable recording, oldest first."""
@@ -109,7 +116,7 @@ class Library:
 
     def _read(self, path: Path) -> Entry | None:
         try:
-            return Entry(path, read_header(path, masker=self.masker, folder=self.directory), self.masker)
+            return Entry(path, read_header(path, masker=self.masker, folder=self.directory))
         except Unreadable as problem:
             if self.on_problem is not None:
                 self.on_problem(f"{problem}; it was skipped.")
@@ -125,9 +132,13 @@ class Library:
         found = [e for e in self.entries() if prefix and e.id.startswith(prefix)]
         return found[0] if len(found) == 1 else None
 
+    def end(self, entry: Entry) -> End | None:
+        """How ``entry``'s run ended, if its closing line is there and valid (read from the end)."""
+        return read_end(entry.path, masker=self.masker, folder=self.directory)
+
     def last_completed_on_thread(self, thread_id: str) -> Entry | None:
         for entry in reversed(self.entries()):
-            end = entry.end()
+            end = self.end(entry)
             if end and end.thread_id == thread_id and end.status == "completed":
                 return entry
         return None

@@ -5,10 +5,9 @@ Notebook folders are handed on — to a class, to Binder, in a pull request — 
 running a notebook. This module is the border: a recording is opened only as
 :func:`~cc_jupyter.files.open_untrusted` allows (a regular file inside its folder, never a FIFO,
 a device or a link leading out: nothing can block), at most :data:`MAX_FILE` bytes and
-:data:`MAX_LINE` bytes a line are read, and every field is parsed
-once, here, into typed, bounded values: numbers finite and in range, identifiers checked,
-strings clipped, masked with the caller's masker and cleaned of escape sequences where they
-are shown. What fails is :class:`Unreadable`, one sentence naming the file. Nothing downstream
+:data:`MAX_LINE` bytes a line are read, and every field is parsed once, here, into typed,
+bounded values: numbers finite and in range, identifiers checked, strings clipped, masked with
+the caller's masker and cleaned of escape sequences where they are shown. What fails is :class:`Unreadable`, one sentence naming the file. Nothing downstream
 checks again.
 
 What is *not* taken from the file: the match key (recomputed from the recorded request), and
