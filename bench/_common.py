@@ -1,4 +1,8 @@
-"""Shared bench helpers: a simulator in a child process, the flood request, timing."""
+"""Shared bench helpers: a simulator in a child process, the flood request, timing.
+
+The benches need the simulator's test rigs (``flood=``, ``huge=``, ``stdout=``...), which live in
+``tests/simrigs``, outside the wheel: the repository's root is put on ``sys.path`` to import them.
+"""
 
 from __future__ import annotations
 
@@ -11,18 +15,23 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import NamedTuple
 
 API_KEY = "bench-key-0123456789"
 GITHUB_TOKEN = "bench-token-0123456789"
 REPO = "https://github.com/octo/bench"
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 
 @contextmanager
 def simulator_process() -> Iterator[str]:
-    """The simulator in its own process, so its CPU does not compete for our GIL."""
+    """The simulator, with its test rigs, in its own process, so its CPU does not compete for our GIL."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cc_jupyter.simulator", "--port", "0", "--pace", "0"],
+        [sys.executable, "-m", "tests.simrigs", "--port", "0", "--pace", "0"],
+        cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
     )

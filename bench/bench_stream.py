@@ -82,15 +82,15 @@ def fold_in_process(events: int, record_into: str, rounds: int = 7) -> tuple[flo
     network's noise."""
     from cc_jupyter.protocol.events import normalise_all
     from cc_jupyter.protocol.request import build_request
-    from cc_jupyter.protocol.settings import Settings
     from cc_jupyter.protocol.sse import SSEDecoder
     from cc_jupyter.recordings.recorder import Recorder
     from cc_jupyter.run.state import Run
-    from cc_jupyter.simulator.flood import render
-    from cc_jupyter.simulator.wire import Wire
+    from cc_jupyter.settings import Settings
+    from tests.simrigs.flood import render
+    from tests.simrigs.wire import VariantWire
 
     tasks = tuple(flood_tasks(events))
-    body = render(Wire(), 0, events, events, tasks, True)
+    body = render(VariantWire(), 0, events, events, tasks, True)
     chunks = [body[i : i + 65536] for i in range(0, len(body), 65536)]
     settings = Settings(api_key=API_KEY, github_token=GITHUB_TOKEN, repo=REPO)
 

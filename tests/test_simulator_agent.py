@@ -4,14 +4,12 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cc_jupyter.simulator import Simulator
-
+from .simrigs import RiggedSimulator
 from .test_simulator import ai_texts, git, stdout_of, stream
 
 LOADER = "Add a function that loads data/sales.csv into a DataFrame, with a test."
@@ -21,7 +19,7 @@ MISSING = "Now make it raise a clear error when the file is missing."
 
 @pytest.fixture(scope="module")
 def sim():
-    with Simulator(pace=0) as s:
+    with RiggedSimulator(pace=0) as s:
         yield s
 
 
@@ -150,12 +148,12 @@ def test_the_pushed_module_imports_and_works(sim, tmp_path, monkeypatch, prompt,
             test()
 
 
-def test_result_duration_is_the_real_elapsed_time(sim):
-    started = time.monotonic()
+def test_result_duration_covers_the_silence_and_fits_in_the_logged_request(sim):
     events = stream(sim, "Make the tests pass\nsim: silence=0.3 stdout=json")
-    elapsed_ms = (time.monotonic() - started) * 1000
     record = result_record(events)
-    assert 300 <= record["duration_ms"] <= elapsed_ms
+    logged = sim.request_log()[-1]  # closed before the last chunk: when the simulator got the request and ended it
+    logged_ms = (logged["ended_at"] - logged["received_at"]) * 1000
+    assert 300 <= record["duration_ms"] <= logged_ms + 1  # + 1: the result's ms are counted on another clock
     assert record["duration_api_ms"] <= record["duration_ms"]
 
 

@@ -10,10 +10,7 @@ import sys
 
 import pytest
 
-import cc_jupyter.simulator as simulator_pkg
-from cc_jupyter.simulator import Simulator
-from cc_jupyter.simulator.__main__ import _parser
-
+from .simrigs import RiggedSimulator
 from .test_simulator import (
     ROOT,
     TOKEN,
@@ -30,11 +27,11 @@ from .waiting import wait_until
 
 @pytest.fixture(scope="module")
 def sim():
-    with Simulator(pace=0) as s:
+    with RiggedSimulator(pace=0) as s:
         yield s
 
 
-def record_of(sim: Simulator, prompt: str) -> dict:
+def record_of(sim: RiggedSimulator, prompt: str) -> dict:
     return next(r for r in sim.request_log()[::-1] if r["prompts"] and r["prompts"][0].startswith(prompt))
 
 
@@ -115,7 +112,7 @@ def test_pings_go_on_while_held(sim):
 
 
 def test_reset_lets_held_runs_go_and_forgets_releases():
-    with Simulator(pace=0) as s:
+    with RiggedSimulator(pace=0) as s:
         s.release("g-reset")
         s.reset()
         sock = send_raw(s, body("Count the dates\nsim: hold=g-reset"))
@@ -135,7 +132,7 @@ def test_wait_held_times_out(sim):
 
 def test_rules_apply_when_the_prompt_matches():
     rules = [(r"(?i)dataframe", "commits=2 push_branch=df"), (r"flaky", "status=503"), (r"df", "sim: pr")]
-    with Simulator(pace=0, rules=rules) as s:
+    with RiggedSimulator(pace=0, rules=rules) as s:
         events = stream(s, "Load data/sales.csv into a DataFrame")
         assert "Pushed 2 commits to branch `df`" in ai_texts(events)[-1]
         assert s.request_log()[-1]["directives"] == {"commits": 2, "push_branch": "df"}
@@ -154,41 +151,37 @@ def test_rules_apply_when_the_prompt_matches():
 ])
 def test_invalid_rules_are_rejected_at_construction(rules, message):
     with pytest.raises(ValueError, match=re.escape(message)):
-        Simulator(rules=rules)
+        RiggedSimulator(rules=rules)
 
 
 # -- surface ----------------------------------------------------------------------------------
 
 
-def test_docstring_lists_the_new_endpoints_and_methods():
-    doc = simulator_pkg.__doc__
-    for needle in ("/github/repos/{owner}/{repo}/branches/{branch}", "/github/repos/{owner}/{repo}/compare/",
-                   "POST /_sim/release", "POST /_sim/github-failure", "git_root", "rules", "wait_held"):
-        assert needle in doc, needle
-
-
 def test_every_cli_option_has_help():
-    parser = _parser()
-    for action in parser._actions:
-        assert action.help, action.option_strings
-    text = parser.format_help()
+    text = run_cli("--help").stdout
+    for entry in re.split(r"\n(?=  -)", text.split("options:", 1)[1].strip("\n")):
+        assert re.search(r"\S {2,}\S|\n {3,}\S", entry.strip()), entry  # the option, then its help
     for option in ("--git-root", "--rule", "--directives", "--api-key", "--pace"):
         assert option in text
 
 
-def run_cli(*args: str, timeout: float = 20) -> subprocess.CompletedProcess:
+def run_cli(*args: str, module: str = "cc_jupyter.simulator", timeout: float = 20) -> subprocess.CompletedProcess:
+    """The shipped CLI, or the one with the test rigs (module="tests.simrigs")."""
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    return subprocess.run([sys.executable, "-m", "cc_jupyter.simulator", *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--rule", "no-directives-here"], "expected REGEX=DIRECTIVES"),
-    (["--rule", "x=bogus"], "Unknown sim directive: bogus"),
-    (["--directives", "hold"], "Invalid sim directive value"),
+@pytest.mark.parametrize("module, args, message", [
+    ("cc_jupyter.simulator", ["--rule", "no-directives-here"], "expected REGEX=DIRECTIVES"),
+    ("cc_jupyter.simulator", ["--rule", "x=bogus"], "Unknown sim directive: bogus"),
+    ("cc_jupyter.simulator", ["--directives", "hold=g"], "Unknown sim directive: hold"),  # a rig, not shipped
+    ("cc_jupyter.simulator", ["--framing", "B"], "unrecognized arguments: --framing B"),
+    ("tests.simrigs", ["--directives", "hold"], "Invalid sim directive value"),
+    ("tests.simrigs", ["--framing", "Z"], "invalid choice: 'Z'"),
 ])
-def test_cli_rejects_bad_rules_and_directives(args, message):
-    done = run_cli(*args)
+def test_cli_rejects_bad_rules_and_directives(module, args, message):
+    done = run_cli(*args, module=module)
     assert done.returncode == 2 and message in done.stderr
 
 

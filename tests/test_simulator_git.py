@@ -7,27 +7,26 @@ from pathlib import Path
 
 import pytest
 
-from cc_jupyter.simulator import Simulator
-
+from .simrigs import RiggedSimulator
 from .test_simulator import TOKEN, ai_texts, git, last_record, read_until, send_raw, stdout_of, stream
 from .waiting import wait_until
 
 
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory):
-    with Simulator(pace=0, git_root=tmp_path_factory.mktemp("github")) as s:
+    with RiggedSimulator(pace=0, git_root=tmp_path_factory.mktemp("github")) as s:
         yield s
 
 
-def log(sim: Simulator, repo: str, branch: str = "main") -> list[str]:
+def log(sim: RiggedSimulator, repo: str, branch: str = "main") -> list[str]:
     return git("--git-dir", str(sim.repo_path(repo)), "log", "--format=%H %s", branch).splitlines()
 
 
-def head(sim: Simulator, repo: str, branch: str = "main") -> str:
+def head(sim: RiggedSimulator, repo: str, branch: str = "main") -> str:
     return git("--git-dir", str(sim.repo_path(repo)), "rev-parse", f"refs/heads/{branch}").strip()
 
 
-def branches(sim: Simulator, repo: str) -> list[str]:
+def branches(sim: RiggedSimulator, repo: str) -> list[str]:
     return git("--git-dir", str(sim.repo_path(repo)), "branch", "--format=%(refname:short)").split()
 
 
@@ -133,7 +132,7 @@ def test_parallel_tasks_and_concurrent_runs_all_land(sim):
 
 
 def test_the_temporary_git_root_is_removed_on_stop():
-    s = Simulator(pace=0).start()
+    s = RiggedSimulator(pace=0).start()
     stream(s, "Count the orders")
     root = s.git_root
     assert (root / "acme" / "widgets.git").is_dir()
@@ -142,6 +141,6 @@ def test_the_temporary_git_root_is_removed_on_stop():
 
 
 def test_a_given_git_root_is_kept(tmp_path: Path):
-    with Simulator(pace=0, git_root=tmp_path / "repos") as s:
+    with RiggedSimulator(pace=0, git_root=tmp_path / "repos") as s:
         stream(s, "Count the orders", repo_url="https://git.example.com/team/tool")
     assert (tmp_path / "repos" / "team" / "tool.git" / "HEAD").is_file()

@@ -4,13 +4,11 @@ from __future__ import annotations
 import http.client
 import json
 import socket
-import time
 from typing import Any
 
 import pytest
 
-from cc_jupyter.simulator import Simulator
-
+from .simrigs import RiggedSimulator
 from .test_simulator import TOKEN, git, stream
 from .waiting import wait_until
 
@@ -20,7 +18,7 @@ JSON_UTF8 = "application/json; charset=utf-8"
 
 @pytest.fixture(scope="module")
 def sim():
-    with Simulator(pace=0) as s:
+    with RiggedSimulator(pace=0) as s:
         stream(s, "Add a function that loads data/sales.csv\nsim: commits=2", repo_url=REPO, thread_id="t-rest")
         stream(s, "Now make it raise a clear error when the file is missing.", repo_url=REPO, thread_id="t-rest")
         yield s
@@ -33,7 +31,7 @@ def no_failures(sim):
         sim.github_failure(repo, None)
 
 
-def call(sim: Simulator, path: str, token: str | None = TOKEN, scheme: str = "Bearer",
+def call(sim: RiggedSimulator, path: str, token: str | None = TOKEN, scheme: str = "Bearer",
          method: str = "GET") -> tuple[int, dict[str, str], bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", sim.port, timeout=10)
     headers = {"Accept": "application/vnd.github+json"}
@@ -46,13 +44,13 @@ def call(sim: Simulator, path: str, token: str | None = TOKEN, scheme: str = "Be
     return result
 
 
-def get(sim: Simulator, path: str, **kwargs: Any) -> Any:
+def get(sim: RiggedSimulator, path: str, **kwargs: Any) -> Any:
     status, headers, data = call(sim, path, **kwargs)
     assert (status, headers["content-type"]) == (200, JSON_UTF8), data
     return json.loads(data)
 
 
-def bare(sim: Simulator) -> str:
+def bare(sim: RiggedSimulator) -> str:
     return str(sim.repo_path(REPO))
 
 
@@ -146,11 +144,11 @@ def test_failure_modes(sim):
     with pytest.raises(ValueError):
         json.loads(data)
     sim.github_failure("acme/rest", "ratelimit")
-    before = time.time()
     status, headers, data = call(sim, path)
     assert status == 403 and json.loads(data)["message"].startswith("API rate limit exceeded for ")
     assert (headers["x-ratelimit-limit"], headers["x-ratelimit-remaining"]) == ("60", "0")
-    assert before + 15 * 60 - 1 <= int(headers["x-ratelimit-reset"]) <= time.time() + 15 * 60 + 1
+    asked = sim.request_log()[-1]  # the reset is 15 minutes after the simulator answered
+    assert int(asked["received_at"]) + 15 * 60 <= int(headers["x-ratelimit-reset"]) <= int(asked["ended_at"]) + 15 * 60
     assert call(sim, "/repos/acme/other/branches/main")[0] == 200  # only that repository
     sim.github_failure("acme/rest", None)
     assert call(sim, path)[0] == 200
@@ -171,7 +169,7 @@ def test_timeout_mode_holds_the_request_until_the_client_leaves(sim):
 
 
 def test_timeout_mode_ends_on_stop():
-    with Simulator(pace=0) as s:
+    with RiggedSimulator(pace=0) as s:
         s.github_failure("acme/rest", "timeout")
         conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10)
         conn.request("GET", "/github/repos/acme/rest/branches/main", headers={"Authorization": "Bearer t"})
@@ -183,7 +181,7 @@ def test_timeout_mode_ends_on_stop():
 
 
 def test_failure_modes_over_http_and_reset():
-    with Simulator(pace=0) as s:
+    with RiggedSimulator(pace=0) as s:
         def post(payload: Any) -> tuple[int, Any]:
             conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10)
             conn.request("POST", "/_sim/github-failure", json.dumps(payload))

@@ -5,34 +5,32 @@ import argparse
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .extension import Extension
 from .rules import parse_cli_rule
-from .scenario import OPTIONS, DirectiveError, check_all, parse_directives
+from .scenario import OPTIONS, DirectiveError, Option
 from .server import Simulator
 
+PROG = "python -m cc_jupyter.simulator"
 
-def _parser() -> argparse.ArgumentParser:
+
+def build_parser(options: Mapping[str, Option], prog: str = PROG) -> argparse.ArgumentParser:
+    """The CLI's parser; its help lists `options`, the directives it understands."""
     p = argparse.ArgumentParser(
-        prog="python -m cc_jupyter.simulator",
+        prog=prog,
         description="Serve a simulated Cloud Coding API (POST /invoke/stdout) and a simulated GitHub\n"
                     "(GET /github/repos/...) backed by real git repositories, on loopback.",
         epilog="Directives (also per request, as a prompt line `sim: key=value key2`):\n"
-        + "\n".join(f"  {name:<13} {meaning}" for name, (_, meaning) in OPTIONS.items())
-        + "\n\nEndpoints, gates and GitHub failure modes: python -c \"import cc_jupyter.simulator as s; help(s)\"",
+        + "\n".join(f"  {name:<13} {option.meaning}" for name, option in options.items())
+        + "\n\nEndpoints and the whole reference: docs/simulator.md in the cc_jupyter repository.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one (default)")
     p.add_argument("--api-key", help="accept only this x-api-key (default: any non-empty key)")
     p.add_argument("--pace", type=float, default=1.0, help="multiplier on built-in delays (0 = no delays)")
-    p.add_argument("--framing", choices=["A", "B", "C", "mixed"], help="SSE framing of every event (default A)")
-    p.add_argument("--crlf", action="store_true", default=None, help="CRLF line endings")
-    p.add_argument("--cr", action="store_true", default=None, help="bare CR line endings")
-    p.add_argument("--bom", action="store_true", default=None, help="a UTF-8 BOM before the first event")
-    p.add_argument("--ping", type=float, metavar="SECONDS", help="`: ping` keep-alive comments at this interval")
-    p.add_argument("--wrap", action="store_true", default=None, help='updates payloads wrapped in {"executor": ...}')
     p.add_argument("--directives", default="", metavar="'k=v k2 ...'",
                    help="default values for any directives, in the `sim:` line syntax")
     p.add_argument("--rule", action="append", default=[], metavar="'REGEX=k=v k2'",
@@ -46,18 +44,16 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
-    defaults: dict[str, Any] = {}
+def serve(parser: argparse.ArgumentParser, args: argparse.Namespace, extension: Extension | None = None,
+          **flags: Any) -> int:
+    """Serve the parsed `args` until SIGINT/SIGTERM; `flags` are more default directive values."""
+    ext = extension or Extension()
     try:
-        defaults.update(parse_directives(args.directives))
-        flags = {k: getattr(args, k) for k in ("framing", "crlf", "cr", "bom", "ping", "wrap")}
-        defaults.update(check_all({k: v for k, v in flags.items() if v is not None}))
-        rules = [parse_cli_rule(text) for text in args.rule]
+        defaults = {**ext.directives().parse(args.directives), **flags}
         defaults.setdefault("pace", args.pace)
+        rules = [parse_cli_rule(text) for text in args.rule]
         sim = Simulator(args.host, args.port, args.api_key, verbose=args.verbose, quiet=args.quiet,
-                        git_root=args.git_root, rules=rules, **defaults)
+                        git_root=args.git_root, rules=rules, extension=ext, **defaults)
     except (DirectiveError, ValueError) as exc:
         parser.error(str(exc))
     stop = threading.Event()
@@ -78,6 +74,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         sim.stop()
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser(OPTIONS)
+    return serve(parser, parser.parse_args(argv))
 
 
 if __name__ == "__main__":

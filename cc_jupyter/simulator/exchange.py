@@ -11,8 +11,10 @@ from .state import State
 
 class Exchange(Protocol):
     state: State
+    command: str
     headers: Message
     connection: socket.socket
+    client_address: tuple[Any, ...]
     close_connection: bool
 
     def send_json(self, status: int, body: Any, headers: dict[str, str] | None = None, *,

@@ -1,11 +1,10 @@
-"""The simulated GitHub REST API under `/github`: branches and compare, with tokens and failure modes.
+"""The simulated GitHub REST API under `/github`: branches and compare, with tokens.
 
     GET /github/repos/{owner}/{repo}/branches/{branch}
     GET /github/repos/{owner}/{repo}/compare/{base}...{head}     (also base..head)
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -15,11 +14,12 @@ from .github_json import Reader
 from .repo_ref import RepoRef, parse_repo
 
 if TYPE_CHECKING:
+    from .exchange import Exchange
     from .state import State
 
 PREFIX = "/github"
 DOCS = "https://docs.github.com/rest"
-GARBAGE = b"<html><body><h1>Unicorn!</h1> This page is taking too long to load.</body></html>\n"
+JSON_UTF8 = "application/json; charset=utf-8"
 
 
 @dataclass(frozen=True)
@@ -27,9 +27,6 @@ class Reply:
     status: int
     body: Any  # JSON-able, or bytes sent as they are
     headers: dict[str, str] = field(default_factory=dict)
-
-
-TIMEOUT = Reply(0, None)  # hold the request open until the client gives up
 
 
 def error(status: int, message: str, headers: dict[str, str] | None = None) -> Reply:
@@ -71,14 +68,22 @@ def route(path: str) -> Route | None:
     return None
 
 
-def respond(state: State, method: str, path: str, authorization: str, client: str) -> Reply:
-    """The answer to one request under /github (TIMEOUT: never answer)."""
+def answer(h: Exchange, rid: int, path: str) -> None:
+    """Answer one request under /github (the extension first, when it knows the repository)."""
     found = route(path)
     if found is None:
-        return NOT_FOUND
-    mode = state.github_failures.get(found.repo.key)
-    if mode is not None:
-        return _failure(mode, client)
+        send(h, rid, NOT_FOUND)
+    elif not h.state.extension.github(h, rid, found.repo):
+        send(h, rid, respond(h.state, h.command, found, h.headers.get("Authorization", "")))
+
+
+def send(h: Exchange, rid: int, reply: Reply) -> None:
+    h.state.log.close(rid, "answered", status=reply.status)
+    h.send_json(reply.status, reply.body, reply.headers, content_type=JSON_UTF8)
+
+
+def respond(state: State, method: str, found: Route, authorization: str) -> Reply:
+    """GitHub's answer about a repository of the store."""
     token = token_of(authorization)
     if not token:
         return error(401, "Requires authentication")
@@ -94,21 +99,3 @@ def respond(state: State, method: str, path: str, authorization: str, client: st
     reader = Reader(store.git, bare, found.repo)
     body = reader.branch(*found.args) if found.kind == "branch" else reader.compare(*found.args)
     return NOT_FOUND if body is None else Reply(200, body)
-
-
-def _failure(mode: str, client: str) -> Reply:
-    if mode == "404":
-        return NOT_FOUND
-    if mode == "500":
-        return error(500, "Server Error")
-    if mode == "garbage":
-        return Reply(200, GARBAGE)
-    if mode == "timeout":
-        return TIMEOUT
-    reset = int(time.time()) + 15 * 60
-    return Reply(403, {"message": f"API rate limit exceeded for {client}. (But here's the good news: "
-                                  "Authenticated requests get a higher rate limit. Check out the documentation "
-                                  "for more details.)",
-                       "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"},
-                 {"x-ratelimit-limit": "60", "x-ratelimit-remaining": "0", "x-ratelimit-used": "60",
-                  "x-ratelimit-reset": str(reset), "x-ratelimit-resource": "core"})

@@ -8,12 +8,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import control, github_api, invoke
+from .extension import Route
 from .state import State
-from .stream import Disconnected, Stopped, wait
 
 MAX_BODY = 16 * 1024 * 1024
 JSON = "application/json"
-ROUTES = {invoke.PATH: "POST", **control.ROUTES}  # path -> method
+ROUTES = {invoke.PATH: Route("POST", invoke.answer), **control.ROUTES}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -60,19 +60,18 @@ class Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         if body is None:
             return
-        if ROUTES.get(path) == self.command:
-            if path == invoke.PATH:
-                invoke.answer(self, body)
-            else:
-                control.answer(self, path, body)
+        route = {**ROUTES, **self.state.extension.routes}.get(path)
+        if route is not None and route.method == self.command:
+            route.answer(self, body)
         elif path == github_api.PREFIX or path.startswith(github_api.PREFIX + "/"):
-            self._github(path)
+            token = github_api.token_of(self.headers.get("Authorization", ""))
+            github_api.answer(self, self.state.log.open(path, method=self.command, has_token=bool(token)), path)
         else:
             rid = None
             if not path.startswith("/_sim/"):
                 rid = self.state.log.open(path, has_api_key=bool(self.headers.get("x-api-key", "").strip()))
-            if path in ROUTES:
-                self.reject(rid, 405, {"detail": "Method Not Allowed"}, {"Allow": ROUTES[path]})
+            if route is not None:
+                self.reject(rid, 405, {"detail": "Method Not Allowed"}, {"Allow": route.method})
             else:
                 self.reject(rid, 404, {"detail": "Not Found"})
 
@@ -104,22 +103,6 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         self.send_json(413, {"detail": "Request Entity Too Large"})
         return None
-
-    def _github(self, path: str) -> None:
-        token = github_api.token_of(self.headers.get("Authorization", ""))
-        rid = self.state.log.open(path, method=self.command, has_token=bool(token))
-        reply = github_api.respond(self.state, self.command, path, self.headers.get("Authorization", ""),
-                                   self.client_address[0])
-        if reply is github_api.TIMEOUT:
-            self.close_connection = True
-            self.state.log.update(rid, outcome="waiting")
-            try:
-                wait(self.connection, float("inf"), self.state.stop)
-            except (Disconnected, Stopped):
-                self.state.log.close(rid, "cut" if self.state.stop.is_set() else "disconnected")
-            return
-        self.state.log.close(rid, "answered", status=reply.status)
-        self.send_json(reply.status, reply.body, reply.headers, content_type=JSON + "; charset=utf-8")
 
     # -- answers -------------------------------------------------------------
 

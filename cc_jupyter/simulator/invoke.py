@@ -1,17 +1,19 @@
-"""POST /invoke/stdout: key and body checks, directives, failure answers, then playing the run."""
+"""POST /invoke/stdout: key and body checks, directives, `status=N` answers, then playing the run."""
 from __future__ import annotations
 
 import socket
+import time
+import uuid
 
 from . import rules
 from .exchange import Exchange
+from .extension import RunContext
 from .git import GitError
 from .repo_ref import FALLBACK, RepoRef, parse_repo, valid_branch
-from .scenario import HALF, DirectiveError, Scenario, merge, split_prompt
+from .scenario import DirectiveError, Scenario
 from .script import build
-from .stream import Disconnected, Player, Stopped, wait
+from .stream import Disconnected, Stopped
 from .validate import InvokeRequest, parse_body, summarize
-from .wire import Wire
 
 PATH = "/invoke/stdout"
 
@@ -31,8 +33,6 @@ FAILURES: dict[int, object] = {
     503: "Service Unavailable",
     504: "Gateway Timeout",
 }
-NONSSE_PAGE = (b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1>"
-               b"</center><hr><center>Bad gateway: upstream closed the connection</center></body></html>\n")
 
 
 def answer(h: Exchange, raw: bytes) -> None:
@@ -51,29 +51,20 @@ def answer(h: Exchange, raw: bytes) -> None:
     prompts, from_prompts = [], {}
     try:
         for task in req.tasks:
-            prompt, found = split_prompt(task.prompt)
+            prompt, found = state.directives.split_prompt(task.prompt)
             prompts.append(prompt)
             from_prompts.update(found)
     except DirectiveError as exc:
         return h.reject(rid, 422, {"detail": str(exc)})
     directives = {**rules.matching(state.rules, prompts), **from_prompts}
-    sc = merge(state.defaults, directives)
+    sc = state.directives.merge(state.defaults, directives)
     state.log.update(rid, directives=directives)
 
-    if sc.wait:
-        try:
-            wait(h.connection, sc.wait, state.stop)
-        except (Disconnected, Stopped):
-            h.close_connection = True
-            return state.log.close(rid, "disconnected")
+    if state.extension.refuse(h, rid, req, sc):
+        return None
     if sc.status is not None:
         detail = FAILURES.get(sc.status, f"Simulated error {sc.status}")
         return h.reject(rid, sc.status, {"detail": detail}, {"Retry-After": "7"} if sc.status == 429 else None)
-    if sc.thread == "reject" and req.thread_id and not state.threads.known(req.thread_id):
-        return h.reject(rid, 422, {"detail": f"Unknown thread_id: {req.thread_id}"})
-    if sc.nonsse:
-        state.log.close(rid, "rejected", status=200)
-        return h.send_json(200, NONSSE_PAGE, content_type="text/html")
     if not valid_branch(req.branch):
         return h.reject(rid, 422, {"detail": f"Invalid branch name: {req.branch!r}"})
     return _stream(h, rid, req, prompts, sc)
@@ -92,20 +83,17 @@ def _repository(h: Exchange, req: InvokeRequest) -> RepoRef:
 
 def _stream(h: Exchange, rid: int, req: InvokeRequest, prompts: list[str], sc: Scenario) -> None:
     """Answer 200 and play a run; the record ends completed, cut or disconnected."""
-    state = h.state
-    repo = _repository(h, req) if not sc.auth else FALLBACK
-    own = sc.thread.startswith("server") and not (req.thread_id and state.threads.known(req.thread_id))
+    state, ext = h.state, h.state.extension
+    repo = _repository(h, req)
     asked = [(task.name, prompt) for task, prompt in zip(req.tasks, prompts, strict=True)]
-    turn = state.threads.open_turn(None if own else req.thread_id, asked)
-    script = build(req, prompts, sc, turn, repo, state.repos, h.headers.get("x-api-key", ""))
+    turn = state.threads.open_turn(ext.thread_for(req, sc, state.threads), asked)
+    run = RunContext(req, prompts, sc, turn, str(uuid.uuid4()), h.headers.get("x-api-key", ""), time.monotonic())
+    script = build(run, repo, state.repos, ext)
     state.threads.attach(turn, script.messages)
 
     h.close_connection = True
-    player = Player(h.connection, Wire(sc.framing, sc.eol, sc.id, sc.multiline), bom=sc.bom,
-                    ping=sc.ping, stop=state.stop, progress=lambda n: state.log.update(rid, events_sent=n),
-                    gates=state.gates, held=lambda name: state.log.update(rid, held=name),
-                    completing=lambda: state.log.close(rid, "completed", status=200, events_sent=player.sent))
-    cut_at = None if sc.cut is None else max(1, script.events // 2) if sc.cut == HALF else sc.cut
+    player = ext.player(run, h.connection, state.stop, lambda **fields: state.log.update(rid, **fields),
+                        lambda: state.log.close(rid, "completed", status=200, events_sent=player.sent))
     try:
         h.send_response(200)
         h.send_header("Content-Type", "text/event-stream; charset=utf-8")
@@ -113,12 +101,12 @@ def _stream(h: Exchange, rid: int, req: InvokeRequest, prompts: list[str], sc: S
         h.send_header("Connection", "close")
         h.send_header("X-Accel-Buffering", "no")
         h.send_header("Transfer-Encoding", "chunked")
-        if sc.thread in ("header", "server-header"):
-            h.send_header("Content-Location", f"/threads/{turn.thread_id}/runs/{script.run_id}")
+        for name, value in ext.headers(run).items():
+            h.send_header(name, value)
         h.end_headers()
         state.log.update(rid, status=200, outcome="streaming")
         h.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        outcome = player.play(script, cut_at)
+        outcome = player.play(script)
     except (Disconnected, OSError, Stopped):
         outcome = "cut" if state.stop.is_set() else "disconnected"
     if outcome != "completed":  # a completed run's record was closed before its last chunk

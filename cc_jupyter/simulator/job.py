@@ -22,10 +22,9 @@ class Job:
     before: Code  # the module as earlier turns left it
     after: Code  # the module after this turn
     is_new: bool  # this turn writes the module from scratch
-    clone_url: str  # as shown in the clone command (with the token under `leak`)
+    clone_url: str  # as shown in the clone command
     continuing: str  # "Continuing thread ..." on later turns, else ""
     push: AgentPush | None  # None: nothing is committed
-    failing: bool  # result_error: the run errors out before committing
     seed: int  # for deterministic token counts and costs
 
 
@@ -38,25 +37,22 @@ def digest(*parts: object) -> str:
     return hashlib.sha1("\x1f".join(map(str, parts)).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def plan_job(task: str, prompt: str, sc: Scenario, turn: TurnInfo, repo: RepoRef, branch: str, token: str,
+def plan_job(task: str, prompt: str, sc: Scenario, turn: TurnInfo, repo: RepoRef, branch: str,
              store: RepoStore) -> Job:
     """The work of task `task` (its clean `prompt`) on this turn of the thread."""
     work = plan([*turn.earlier_prompts(task), prompt])
     before = Code(work.topic, work.done, repo.package)
     after = Code(work.topic, work.now, repo.package)
     push = None
-    if sc.push != "none" and not (sc.error or sc.result_error):
+    if sc.push != "none" and not sc.error:
         commits = plan_commits(before, after, work.is_new, sc.commits)
         push = AgentPush(store, PushPlan(repo, branch, sc.push_branch or branch, commits, sc.pr))
-    clone_url = repo.clone_url
-    if sc.leak:
-        clone_url = f"https://x-access-token:{token}@{repo.host}/{repo.slug}.git"
     continuing = ""
     if turn.number > 1:
         continuing = (f"Continuing thread {turn.thread_id} (turn {turn.number}). "
                       f'Earlier you asked: "{first_line(turn.first_prompt or "")}".\n')
     seed = int(digest(repo.slug, branch, task, prompt, turn.number)[:8], 16)
-    return Job(repo, branch, before, after, work.is_new, clone_url, continuing, push, sc.result_error, seed)
+    return Job(repo, branch, before, after, work.is_new, repo.clone_url, continuing, push, seed)
 
 
 def change(job: Job, clause: bool = False) -> str:

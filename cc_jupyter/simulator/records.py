@@ -4,11 +4,15 @@ from __future__ import annotations
 import copy
 import threading
 import time
+from collections.abc import Mapping
 from typing import Any
 
 
 class RequestLog:
-    def __init__(self) -> None:
+    """Records by id; `extra` are more fields every record starts with."""
+
+    def __init__(self, extra: Mapping[str, Any] | None = None) -> None:
+        self._extra = dict(extra or {})
         self._lock = threading.Lock()
         self._records: dict[int, dict[str, Any]] = {}
         self._next_id = 1
@@ -22,7 +26,7 @@ class RequestLog:
                 "id": rid, "path": path, "received_at": time.time(), "thread_id": None,
                 "task_names": [], "prompts": [], "branch": None, "haiku": None, "repo_url": None,
                 "has_api_key": False, "has_github_token": False, "status": None,
-                "outcome": None, "ended_at": None, "events_sent": 0, "held": None, **fields,
+                "outcome": None, "ended_at": None, "events_sent": 0, **copy.deepcopy(self._extra), **fields,
             }
             return rid
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .scenario import DIRECTIVE_PREFIX, DirectiveError, parse_directives
+from .scenario import DirectiveError, Directives
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class Rule:
     directives: dict[str, Any]
 
 
-def compile_rules(rules: Iterable[Sequence[str]] | None) -> tuple[Rule, ...]:
+def compile_rules(rules: Iterable[Sequence[str]] | None, directives: Directives) -> tuple[Rule, ...]:
     """Check every (regex, "k=v k2") pair; raises ValueError naming the bad rule."""
     compiled = []
     for rule in rules or ():
@@ -30,14 +30,10 @@ def compile_rules(rules: Iterable[Sequence[str]] | None) -> tuple[Rule, ...]:
             pattern = re.compile(regex)
         except (re.error, TypeError) as exc:
             raise ValueError(f"Invalid rule regex {regex!r}: {exc}") from None
-        text = str(text).strip()
-        if text.startswith(DIRECTIVE_PREFIX):
-            text = text[len(DIRECTIVE_PREFIX):]
         try:
-            directives = parse_directives(text)
+            compiled.append(Rule(pattern, directives.parse(str(text))))
         except DirectiveError as exc:
             raise ValueError(f"Invalid rule {regex!r}: {exc}") from None
-        compiled.append(Rule(pattern, directives))
     return tuple(compiled)
 
 

@@ -8,13 +8,14 @@ import threading
 from collections.abc import Iterable, Sequence
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from .extension import Extension
 from .handler import Handler
+from .records import RequestLog
 from .repo_ref import parse_repo
 from .repos import RepoStore
 from .rules import compile_rules
-from .scenario import check_all
 from .state import State
 
 
@@ -33,24 +34,31 @@ class SimServer(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
+S = TypeVar("S", bound="Simulator")
+
+
 class Simulator:
     """The Cloud Coding API simulator, with a simulated GitHub of real git repositories.
 
     `defaults` are directive values applied to every request; `rules` are (regex, "k=v k2")
     pairs applied to requests whose prompt matches; `git_root` holds the bare repositories
-    (a temporary directory, removed by stop(), when None).
+    (a temporary directory, removed by stop(), when None); `extension` adds to it (test rigs).
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, api_key: str | None = None, pace: float = 1.0,
                  *, verbose: bool = False, quiet: bool = False, git_root: str | os.PathLike[str] | None = None,
-                 rules: Iterable[Sequence[str]] | None = None, **defaults: Any) -> None:
+                 rules: Iterable[Sequence[str]] | None = None, extension: Extension | None = None,
+                 **defaults: Any) -> None:
         self.host, self._port = host, port
-        self.state = State(api_key or None, check_all({"pace": pace, **defaults}), verbose, quiet,
-                           rules=compile_rules(rules), repos=RepoStore(git_root))
+        ext = extension or Extension()
+        directives = ext.directives()
+        self.state = State(api_key or None, directives.check_all({"pace": pace, **defaults}), directives, ext,
+                           verbose, quiet, rules=compile_rules(rules, directives), repos=RepoStore(git_root),
+                           log=RequestLog(ext.record))
         self._server: SimServer | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self) -> Simulator:
+    def start(self: S) -> S:
         if self._server is None:
             self.state.stop.clear()
             self._server = SimServer((self.host, self._port), self.state)
@@ -62,14 +70,14 @@ class Simulator:
     def stop(self) -> None:
         """Stop serving; streams in progress end at once without their terminating chunk.
 
-        Held runs are let go, and a temporary git root is removed.
+        The extension lets go of whatever waits, and a temporary git root is removed.
         """
         server, self._server = self._server, None
         if server is None:
             self.state.repos.close()
             return
         self.state.stop.set()
-        self.state.gates.reset()
+        self.state.extension.stop()
         server.shutdown()
         server.server_close()
         self.state.drop_connections()
@@ -92,13 +100,6 @@ class Simulator:
         """A snapshot (copies) of the request records, oldest first."""
         return self.state.log.snapshot()
 
-    def reset(self) -> None:
-        """Forget request records, thread memory and GitHub failure modes; let every held run go.
-
-        Repositories and the tokens seen on them stay.
-        """
-        self.state.reset()
-
     # -- the simulated GitHub ------------------------------------------------------------------
 
     @property
@@ -113,21 +114,7 @@ class Simulator:
             raise ValueError(f"not a repository URL or owner/repo: {repo_url!r}")
         return self.state.repos.ensure(ref)
 
-    def github_failure(self, repo: str, mode: str | None) -> None:
-        """Make every GitHub REST call on `repo` fail: "404", "ratelimit", "timeout", "garbage", "500"; None clears."""
-        self.state.github_failures.set(repo, mode)
-
-    # -- gates -----------------------------------------------------------------------------------
-
-    def release(self, name: str) -> None:
-        """Let runs held by `hold=NAME` continue, now and later (a latch until reset())."""
-        self.state.gates.release(name)
-
-    def wait_held(self, name: str, timeout: float = 10.0) -> None:
-        """Return once a run waits at `hold=NAME`; raise TimeoutError after `timeout` seconds."""
-        self.state.gates.wait_held(name, timeout)
-
-    def __enter__(self) -> Simulator:
+    def __enter__(self: S) -> S:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -1,4 +1,4 @@
-"""What every request handler of one simulator shares: settings, logs, repositories, gates."""
+"""What every request handler of one simulator shares: settings, logs, repositories, its extension."""
 from __future__ import annotations
 
 import socket
@@ -6,11 +6,11 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from .gates import Gates
-from .github_failures import GithubFailures
+from .extension import Extension
 from .records import RequestLog
 from .repos import RepoStore
 from .rules import Rule
+from .scenario import Directives
 from .threads import ThreadStore
 
 
@@ -20,14 +20,14 @@ class State:
 
     api_key: str | None = field(repr=False)
     defaults: dict[str, Any]
+    directives: Directives
+    extension: Extension = field(default_factory=Extension)
     verbose: bool = False
     quiet: bool = False
     rules: tuple[Rule, ...] = ()
     repos: RepoStore = field(default_factory=RepoStore)
     log: RequestLog = field(default_factory=RequestLog)
     threads: ThreadStore = field(default_factory=ThreadStore)
-    gates: Gates = field(default_factory=Gates)
-    github_failures: GithubFailures = field(default_factory=GithubFailures)
     stop: threading.Event = field(default_factory=threading.Event)
     _open: set[socket.socket] = field(default_factory=set)
     _changed: threading.Condition = field(default_factory=threading.Condition)
@@ -48,9 +48,3 @@ class State:
                 pass
         with self._changed:
             self._changed.wait_for(lambda: not self._open, timeout)
-
-    def reset(self) -> None:
-        self.log.clear()
-        self.threads.clear()
-        self.github_failures.clear()
-        self.gates.reset()

@@ -3,16 +3,21 @@
 Clone the repository, read what is there, write a test, watch it fail, write the code, run the
 whole suite, commit and push (for real: see agent_push), sum up. A follow-up turn on a thread
 works on the same module: it reads it, adds a test for the change, edits it, pushes on top.
+Steps are named and built lazily, so that an extension can swap a step's builder first (with the
+public builders below).
 """
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from . import messages as m
 from .codegen import Code, edits_between, line_count, numbered
 from .items import Call, Item, Later, Pause
-from .job import Job, change, digest, first_line
+from .job import Job, change, first_line
 from .repos import initial_files
 from .scenario import Scenario
 from .summary import summary
@@ -21,56 +26,53 @@ from .taskrun import TaskRun
 GREEN, RED, DIM, RESET = "\x1b[32m", "\x1b[31m", "\x1b[2m", "\x1b[0m"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Step:
-    items: list[Item]
-    after: float = 0.0  # pause after the round this step belongs to
+    """One step of a task, built with the script (an extension may swap `build` before that)."""
+
+    name: str  # ask, clone, read, write_test, run_test, write_module, finish, progress, summary
+    after: float  # the pause after the round this step belongs to
+    build: Callable[[], list[Item]]
 
 
-def steps(t: TaskRun, job: Job, sc: Scenario, extras: list[Item], started: float) -> list[Step]:
+def steps(t: TaskRun, job: Job, sc: Scenario, started: float) -> list[Step]:
     """The task's steps; a script plays step k of every task in round k."""
     pace = sc.pace
-    out = [Step([t.updates(m.human(t.prompt))], 0.1 * pace),
-           _clone(t, job, 0.25 * pace), _read(t, job, 0.2 * pace), _write_test(t, job, 0.2 * pace),
-           _run_test(t, job, extras, 0.25 * pace), _write_module(t, job, 0.25 * pace), _finish(t, job, 0.25 * pace)]
+
+    def step(name: str, after: float, build: Callable[[TaskRun, Job, float], list[Item]]) -> Step:
+        return Step(name, after, partial(build, t, job, after))
+
+    out = [Step("ask", 0.1 * pace, lambda: [t.updates(m.human(t.prompt))]), step("clone", 0.25 * pace, clone),
+           step("read", 0.2 * pace, _read), step("write_test", 0.2 * pace, _write_test),
+           step("run_test", 0.25 * pace, run_test), step("write_module", 0.25 * pace, _write_module),
+           step("finish", 0.25 * pace, _finish)]
     interval = sc.interval if sc.interval is not None else 0.3 * pace
     width = len(str(sc.lines))
     for i in range(sc.lines):
-        out.append(Step([t.out(f"[{t.name}] progress {i + 1:0{width}d}/{sc.lines}: still working\n")], interval))
-    out.append(_summary(t, job, started))
+        line = f"[{t.name}] progress {i + 1:0{width}d}/{sc.lines}: still working\n"
+        out.append(Step("progress", interval, partial(_say, t, line)))
+    out.append(Step("summary", 0.0, lambda: result_items(t, job, started, lambda: summary(t.name, t.prompt, job))))
     return out
-
-
-def extras_for(t: TaskRun, sc: Scenario) -> list[Item]:
-    """Odd stdout the first task prints during its first test run (huge, badutf8, leak)."""
-    items: list[Item] = []
-    if sc.huge:
-        items.append(t.out(("0123456789abcdef" * (sc.huge // 16 + 1))[:sc.huge - 1] + "\n"))
-    if sc.badutf8:
-        items += [t.out("binary output: \udcff\udcfe\udcc3( <- invalid UTF-8\n"),
-                  t.out("unicode check: café, 日本語, 🎉 done\n", split=True)]
-    if sc.leak:
-        items.append(t.out(f"debug: GH_TOKEN=ghp_{digest('fake', t.prompt)[:36]} loaded from env\n"))
-    return items
 
 
 # -- the steps ------------------------------------------------------------------------------------
 
 
-def _tool(t: TaskRun, text: str, call: dict, shown: str, result: str, after: float, *, is_error: bool = False,
-          extra: list[Item] | None = None, text_only: bool = False, first: bool = False) -> Step:
-    """Narration with one tool call, the tool's stdout, its result."""
+def tool_items(t: TaskRun, text: str, call: dict[str, Any], shown: str, result: str, after: float, *,
+              is_error: bool = False, extra: Sequence[Item] = (), text_only: bool = False,
+              first: bool = False) -> list[Item]:
+    """Narration with one tool call, the tool's stdout (then `extra` items), its result."""
     blocks = [{"type": "text", "text": text}, call]
     ai = m.ai(text if text_only else blocks, t.model, [call])
-    return Step([
+    return [
         t.updates(ai), *(t.json(m.sj_init(t.session, t.model)) if first else []),
         *t.json(m.sj_assistant(t.session, t.model, blocks)), Pause(after / 4),
-        *t.plain(shown), *(extra or []), *t.json(m.sj_user(t.session, call["id"], result, is_error)),
+        *t.plain(shown), *extra, *t.json(m.sj_user(t.session, call["id"], result, is_error)),
         t.updates(m.tool(result, call, "error" if is_error else "success")),
-    ], after)
+    ]
 
 
-def _clone(t: TaskRun, job: Job, after: float) -> Step:
+def clone(t: TaskRun, job: Job, after: float) -> list[Item]:
     repo = job.repo
     call = m.tool_use(m.new_tool_id(), "Bash", {"command": f"git clone --branch {job.branch} {job.clone_url}",
                                                 "description": "Clone the repository"})
@@ -81,10 +83,10 @@ def _clone(t: TaskRun, job: Job, after: float) -> Step:
         shown = f"+ git clone {job.clone_url}\n" + shown
     text = (f"{job.continuing}You asked: {first_line(t.prompt)}\n"
             f"I'll clone {repo.slug} on branch `{job.branch}` and look at the layout first.")
-    return _tool(t, text, call, shown, f"Cloned {repo.slug} ({job.branch}).", after, first=True)
+    return tool_items(t, text, call, shown, f"Cloned {repo.slug} ({job.branch}).", after, first=True)
 
 
-def _read(t: TaskRun, job: Job, after: float) -> Step:
+def _read(t: TaskRun, job: Job, after: float) -> list[Item]:
     code = job.after
     if job.is_new:
         path = f"src/{code.package}/__init__.py"
@@ -97,7 +99,7 @@ def _read(t: TaskRun, job: Job, after: float) -> Step:
     return _read_file(t, path, content, text, after)
 
 
-def _write_test(t: TaskRun, job: Job, after: float) -> Step:
+def _write_test(t: TaskRun, job: Job, after: float) -> list[Item]:
     code, path = job.after, job.after.test_path
     if job.is_new:
         return _write_new(t, path, code.tests(), f"A test first: {path} checks what `{code.name}()` returns.", after)
@@ -107,7 +109,8 @@ def _write_test(t: TaskRun, job: Job, after: float) -> Step:
     return _edit(t, path, job.before.tests(), code.tests(), f"Adding `{code.test_names()[-1]}` to {path}.", after)
 
 
-def _run_test(t: TaskRun, job: Job, extras: list[Item], after: float) -> Step:
+def run_test(t: TaskRun, job: Job, after: float, extras: Sequence[Item] = ()) -> list[Item]:
+    """The first test run; `extras` are items sent right after its output."""
     code, path = job.after, job.after.test_path
     call = m.tool_use(m.new_tool_id(), "Bash", {"command": f"python -m pytest -q {path}",
                                                 "description": "Run the new test"})
@@ -129,10 +132,10 @@ def _run_test(t: TaskRun, job: Job, extras: list[Item], after: float) -> Step:
         shown = f"{path} {GREEN}{'.' * count}{RESET}\n{GREEN}{count} passed{RESET} in 0.04s\n"
         result = f"{count} passed in 0.04s\n"
         text, failed = "Running the tests before the change.", False
-    return _tool(t, text, call, shown, result, after, is_error=failed, extra=extras, text_only=True)
+    return tool_items(t, text, call, shown, result, after, is_error=failed, extra=extras, text_only=True)
 
 
-def _write_module(t: TaskRun, job: Job, after: float) -> Step:
+def _write_module(t: TaskRun, job: Job, after: float) -> list[Item]:
     code, path = job.after, job.after.module_path
     if job.is_new:
         return _write_new(t, path, code.module(), f"Now {path}: `{code.name}()` {code.does()}.", after)
@@ -140,20 +143,21 @@ def _write_module(t: TaskRun, job: Job, after: float) -> Step:
                  f"Updating {path} so that `{code.name}()` {change(job, clause=True)}.", after)
 
 
-def _read_file(t: TaskRun, path: str, content: str, text: str, after: float) -> Step:
+def _read_file(t: TaskRun, path: str, content: str, text: str, after: float) -> list[Item]:
     """A Read tool call showing ``content``, numbered as Claude Code's Read tool returns it."""
     call = m.tool_use(m.new_tool_id(), "Read", {"file_path": path})
-    return _tool(t, text, call, f"{DIM}Read {path} ({line_count(content)} lines){RESET}\n", numbered(content), after)
+    shown = f"{DIM}Read {path} ({line_count(content)} lines){RESET}\n"
+    return tool_items(t, text, call, shown, numbered(content), after)
 
 
-def _write_new(t: TaskRun, path: str, content: str, text: str, after: float) -> Step:
+def _write_new(t: TaskRun, path: str, content: str, text: str, after: float) -> list[Item]:
     """A Write tool call creating ``path``."""
     call = m.tool_use(m.new_tool_id(), "Write", {"file_path": path, "content": content})
-    return _tool(t, text, call, f"Wrote {line_count(content)} lines to {path}\n",
-                 f"File created successfully at: {path}", after)
+    return tool_items(t, text, call, f"Wrote {line_count(content)} lines to {path}\n",
+                     f"File created successfully at: {path}", after)
 
 
-def _edit(t: TaskRun, path: str, before: str, after_text: str, text: str, after: float) -> Step:
+def _edit(t: TaskRun, path: str, before: str, after_text: str, text: str, after: float) -> list[Item]:
     """An Edit tool call, or MultiEdit when the change is in several places."""
     edits = edits_between(before, after_text)
     pairs = [{"old_string": e.old, "new_string": e.new} for e in edits]
@@ -162,8 +166,8 @@ def _edit(t: TaskRun, path: str, before: str, after_text: str, text: str, after:
     else:
         call = m.tool_use(m.new_tool_id(), "MultiEdit", {"file_path": path, "edits": pairs})
     added, removed = sum(e.added for e in edits), sum(e.removed for e in edits)
-    return _tool(t, text, call, f"Edited {path} (+{added} -{removed})\n",
-                 f"The file {path} has been updated.", after)
+    return tool_items(t, text, call, f"Edited {path} (+{added} -{removed})\n",
+                     f"The file {path} has been updated.", after)
 
 
 def _suite(code: Code) -> tuple[str, str]:
@@ -173,17 +177,16 @@ def _suite(code: Code) -> tuple[str, str]:
     return shown, f"{code.suite_size} passed in 0.05s\n"
 
 
-def _finish(t: TaskRun, job: Job, after: float) -> Step:
-    """Run the whole suite; then commit and push, or stop (push=none), or fail (result_error)."""
+def suite_call() -> dict[str, Any]:
+    """The Bash tool call that runs the whole suite."""
+    return m.tool_use(m.new_tool_id(), "Bash", {"command": "python -m pytest -q", "description": "Run all tests"})
+
+
+def _finish(t: TaskRun, job: Job, after: float) -> list[Item]:
+    """Run the whole suite; then commit and push, or stop (push=none)."""
     shown, passed = _suite(job.after)
-    if job.failing:
-        call = m.tool_use(m.new_tool_id(), "Bash", {"command": "python -m pytest -q", "description": "Run all tests"})
-        error = "Error: the sandbox process running pytest exited with code 137 (out of memory)"
-        return _tool(t, "Running the whole suite before committing.", call,
-                     f"{RED}INTERNALERROR{RESET}> {error}\n", error, after, is_error=True)
     if job.push is None:
-        call = m.tool_use(m.new_tool_id(), "Bash", {"command": "python -m pytest -q", "description": "Run all tests"})
-        return _tool(t, "Running the whole suite.", call, shown, passed, after)
+        return tool_items(t, "Running the whole suite.", suite_call(), shown, passed, after)
     push = job.push
     plan = push.plan
     command = ["python -m pytest -q"]
@@ -204,27 +207,31 @@ def _finish(t: TaskRun, job: Job, after: float) -> Step:
     def report() -> str:
         return passed + git_report()
 
-    return Step([
+    return [
         t.updates(m.ai(blocks, t.model, [call])), *t.json(m.sj_assistant(t.session, t.model, blocks)),
         Pause(after / 4), *t.plain(shown),
         Call(push.run),  # the real commits and push happen here, when the stream gets this far
         *t.later_plain(git_report),
         *t.later_json(lambda: m.sj_user(t.session, call["id"], report(), not push.result.pushed)),
         t.later_updates(lambda: m.tool(report(), call, "success" if push.result.pushed else "error")),
-    ], after)
+    ]
 
 
-def _summary(t: TaskRun, job: Job, started: float) -> Step:
+def result_items(t: TaskRun, job: Job, started: float, text: Callable[[], str], failed: bool = False) -> list[Item]:
+    """The stream-json result record and the agent's last message, `text` (read when played)."""
     def result_line() -> str:
         elapsed_ms = int((time.monotonic() - started) * 1000)
         turns = 1 + sum(1 for msg in t.new if msg["type"] == "ai")
-        return m.sj_result(t.session, summary(t.name, t.prompt, job), turns, job.seed, elapsed_ms, failed=job.failing)
+        return m.sj_result(t.session, text(), turns, job.seed, elapsed_ms, failed=failed)
 
-    # A failing run reports its error record even in stdout=plain: that is how the error shows.
-    record = [Later(lambda: t.out(result_line()))] if job.failing else t.later_json(result_line)
-    return Step([*record, t.later_updates(lambda: m.ai(summary(t.name, t.prompt, job), t.model))])
+    # A failed run reports its error record whatever the stdout form: that is how the error shows.
+    record = [Later(lambda: t.out(result_line()))] if failed else t.later_json(result_line)
+    return [*record, t.later_updates(lambda: m.ai(text(), t.model))]
+
+
+def _say(t: TaskRun, text: str) -> list[Item]:
+    return [t.out(text)]
 
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
-

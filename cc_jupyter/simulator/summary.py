@@ -9,9 +9,6 @@ from .repo_ref import RepoRef
 def summary(task: str, prompt: str, job: Job) -> str:
     """The agent's last message: what it did, and what it pushed (read once the push has happened)."""
     code, asked = job.after, first_line(prompt)
-    if job.failing:
-        return (f"Stopped {task}: the agent hit an error during execution after editing {code.module_path}. "
-                f"You asked: {asked}\nNothing was pushed to branch `{job.branch}`.")
     if job.is_new:
         did = (f"I added `{code.name}()` in {code.module_path}: it {code.does()}. "
                f"Its tests are in {code.test_path}.")

@@ -26,11 +26,11 @@ class InvokeRequest:
 Errors = list[dict[str, Any]]
 
 
-def _err(loc: list, kind: str, msg: str, **extra: Any) -> dict[str, Any]:
+def _err(loc: list[Any], kind: str, msg: str, **extra: Any) -> dict[str, Any]:
     return {"type": kind, "loc": ["body", *loc], "msg": msg, **extra}
 
 
-def _string(value: Any, loc: list, errors: Errors, *, secret: bool = False, min_length: int = 0) -> None:
+def _string(value: Any, loc: list[Any], errors: Errors, *, secret: bool = False, min_length: int = 0) -> None:
     # `input` echoes the offending value like pydantic does, except for the token.
     if not isinstance(value, str):
         extra = {} if secret else {"input": value}
@@ -40,7 +40,7 @@ def _string(value: Any, loc: list, errors: Errors, *, secret: bool = False, min_
                            input=value, ctx={"min_length": min_length}))
 
 
-def _items(value: Any, loc: list, errors: Errors) -> list | None:
+def _items(value: Any, loc: list[Any], errors: Errors) -> list[Any] | None:
     if not isinstance(value, list):
         errors.append(_err(loc, "list_type", "Input should be a valid list", input=value))
         return None
@@ -51,7 +51,7 @@ def _items(value: Any, loc: list, errors: Errors) -> list | None:
     return value
 
 
-def _object(value: Any, loc: list, errors: Errors) -> bool:
+def _object(value: Any, loc: list[Any], errors: Errors) -> bool:
     if isinstance(value, dict):
         return True
     errors.append(_err(loc, "model_attributes_type",

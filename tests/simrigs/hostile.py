@@ -1,17 +1,19 @@
 """What a hostile or broken server sends: absurd nesting, absurd fields, floods of names, huge
-ids, secrets echoed with escapes inside. Each comes from one directive (see the scenario)."""
+ids, secrets echoed with escapes inside. Each comes from one directive (see options.py)."""
 from __future__ import annotations
 
 import json
 
-from .items import Emit, Item, Raw
-from .scenario import Scenario
-from .taskrun import TaskRun
+from cc_jupyter.simulator.items import Emit, Item
+from cc_jupyter.simulator.taskrun import TaskRun
+
+from .items import Raw
+from .options import RiggedScenario
 
 ESC = "\x1b"
 
 
-def hostile_items(t: TaskRun, sc: Scenario, api_key: str, github_token: str) -> list[Item]:
+def hostile_items(t: TaskRun, sc: RiggedScenario, api_key: str, github_token: str) -> list[Item]:
     """The events the hostile directives ask for, sent by the first task after its first step."""
     items: list[Item] = []
     if sc.deep:

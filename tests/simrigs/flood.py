@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .wire import Wire, encode
+from cc_jupyter.simulator.wire import encode
+
+from .options import FORMS
+from .wire import VariantWire
 
 BLOCK = 64 * 1024
 _NUM, _ID = "@@NUM@@", "@@ID@@"
@@ -20,14 +23,14 @@ def line_template(task: str, total: int, width: int) -> str:
 
 
 @lru_cache(maxsize=2)  # bodies can be tens of MB
-def render(wire: Wire, start: int, count: int, total: int, tasks: tuple[str, ...], with_task: bool,
+def render(wire: VariantWire, start: int, count: int, total: int, tasks: tuple[str, ...], with_task: bool,
            width: int = 0) -> bytes:
     """Events start..start+count-1 of a run (flood numbers 0..count-1) as one SSE byte string."""
     # One %-template per (framing form, task); filling 100k of them is a fast string join.
     templates: dict[tuple[str, int], str] = {}
-    forms = ("A", "B", "C") if wire.framing == "mixed" else (wire.framing,)
+    forms = FORMS if wire.framing == "mixed" else (wire.framing,)
     for form in forms:
-        shaped = Wire(form, wire.eol, wire.ids, wire.multiline)
+        shaped = VariantWire(form, wire.eol, wire.ids, wire.multiline)
         for t, task in enumerate(tasks):
             stdout = line_template(task, total, width)
             payload = {"task_name": task, "stdout": stdout} if with_task else {"stdout": stdout}
