@@ -49,8 +49,8 @@ def spread_seconds(size: int, rounds: int) -> float:
     """Median seconds to fold one ``size``-character line, sent as 64 KB events, into a Run."""
     from cc_jupyter.protocol.events import Event
     from cc_jupyter.protocol.request import build_request
-    from cc_jupyter.protocol.settings import Settings
     from cc_jupyter.run.state import Run
+    from cc_jupyter.settings import Settings
 
     settings = Settings(api_key=API_KEY, github_token=GITHUB_TOKEN, repo=REPO)
     piece = "0123456789abcdef" * 4096

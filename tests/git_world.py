@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from cc_jupyter.client.git_clone import PullRefused, pull
+from cc_jupyter.changes.pull import pull
+from cc_jupyter.errors import PullRefused
 
 REPO = "https://github.com/octo/demo"
 MOD = "src/demo_pkg/mod.py"

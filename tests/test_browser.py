@@ -1,6 +1,9 @@
 """The notebook in a real JupyterLab and Chromium: live tabs while the cell runs, the Stop
 button, and the static transcript that replaces the widget and survives save + reload.
 
+One JupyterLab, one page and one run through the notebook are shared by the module's tests (module
+fixtures, each waiting for its cells to finish); each test checks one thing the page showed.
+
 Runs go live to a simulator of the test's own, with the notebooks' rules (their prompts carry no
 ``sim:`` lines).
 Screenshots land in ``artifacts/browser/`` at the repository root.
@@ -12,16 +15,18 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from cc_jupyter.magics.demo import simulator_rules
-from cc_jupyter.simulator import Simulator
 
 from .lab import CHROMIUM_ARGS, LabServer, NotebookPage, require_chromium, wait_until
+from .simrigs import RiggedSimulator
 
 pytestmark = pytest.mark.slow
 
@@ -46,40 +51,6 @@ def _without_outputs(path: Path) -> None:
             cell["outputs"] = []
             cell["execution_count"] = None
     path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
-
-
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[LabServer]:
-    root = tmp_path / "notebooks"
-    shutil.copytree(ROOT / "notebooks", root)
-    _without_outputs(root / NOTEBOOK)
-    env = {k: v for k, v in os.environ.items() if k not in SECRET_VARS}
-    # Live runs (not the shipped recordings), against a simulator that streams as the notebooks' rules say.
-    with Simulator(pace=0, quiet=True, rules=simulator_rules(root)) as simulator:
-        env.update(CLOUDCODE_DEMO="1", CLOUDCODE_DEMO_URL=simulator.url, CLOUDCODE_REPLAY="never",
-                   CLOUDCODE_RECORD_DIR=str(tmp_path / "recordings"))
-        server = LabServer(root, tmp_path / "lab-state", env)
-        try:
-            server.wait_ready()
-            yield server
-        finally:
-            server.stop()
-
-
-@pytest.fixture
-def lab_page(lab: LabServer) -> Iterator[Any]:
-    executable = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            page = context.new_page()
-            page.set_default_timeout(30_000)
-            yield page
-        finally:
-            browser.close()
 
 
 def _shot(page: Any, name: str, cell: Any = None) -> None:
@@ -112,116 +83,294 @@ def _transcript_in_place(cell: Any) -> bool:
     return "completed" in out.inner_text() and out.locator(".widget-tab, .lm-TabBar-tab, .jupyter-widgets").count() == 0
 
 
-def test_live_tabs_stop_and_transcript_in_jupyterlab(lab: LabServer, lab_page: Any) -> None:
-    page = lab_page
+# ----- the shared setup: one JupyterLab, one page, one notebook run through once -----
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+    base = tmp_path_factory.mktemp("browser")
+    root = base / "notebooks"
+    shutil.copytree(ROOT / "notebooks", root)
+    _without_outputs(root / NOTEBOOK)
+    env = {k: v for k, v in os.environ.items() if k not in SECRET_VARS}
+    # Live runs (not the shipped recordings), against a simulator that streams as the notebooks' rules say.
+    with RiggedSimulator(pace=0, quiet=True, rules=simulator_rules(root)) as simulator:  # flood= is a rig
+        env.update(CLOUDCODE_DEMO="1", CLOUDCODE_DEMO_URL=simulator.url, CLOUDCODE_REPLAY="never",
+                   CLOUDCODE_RECORD_DIR=str(base / "recordings"))
+        server = LabServer(root, base / "lab-state", env)
+        try:
+            server.wait_ready()
+            yield server
+        finally:
+            server.stop()
+
+
+@pytest.fixture(scope="module")
+def page(lab: LabServer) -> Iterator[Any]:
+    executable = require_chromium()
+    from playwright.sync_api import sync_playwright
+
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    nb = NotebookPage(page)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            yield page
+        finally:
+            browser.close()
+
+
+@contextmanager
+def _evidence(lab: LabServer, page: Any, name: str) -> Iterator[None]:
+    """On failure: a screenshot and the end of JupyterLab's log, in ``artifacts/browser/``."""
     try:
-        _run(lab, page, nb)
+        yield
     except BaseException:
         try:
-            page.screenshot(path=str(ARTIFACTS / "failure.png"))
+            page.screenshot(path=str(ARTIFACTS / f"failure-{name}.png"))
         except Exception:
             pass
+        (ARTIFACTS / f"failure-{name}.log").write_text(lab.log(), encoding="utf-8")
         print("---- jupyter lab log (tail) ----\n" + lab.log())
         raise
 
 
-def _run(lab: LabServer, page: Any, nb: NotebookPage) -> None:
-    # 3. Open the notebook, Run All; while the parallel cell runs, its tabs stream.
-    nb.open(lab.url(f"/lab/tree/{NOTEBOOK}"))
-    nb.wait_kernel_idle()
-    cell = nb.code_cell(PARALLEL)
-    assert cell.count() == 1
-    nb.command("notebook:run-all-cells")
+@pytest.fixture(autouse=True)
+def evidence_of_a_failed_test(request: pytest.FixtureRequest, lab: LabServer, page: Any) -> Iterator[None]:
+    failed = request.session.testsfailed
+    yield
+    if request.session.testsfailed > failed:
+        with suppress(Exception):
+            page.screenshot(path=str(ARTIFACTS / f"failure-{request.node.name}.png"))
+        (ARTIFACTS / f"failure-{request.node.name}.log").write_text(lab.log(), encoding="utf-8")
 
-    wait_until(lambda: nb.busy(cell), 60, "the parallel cell to show [*]")
-    def all_tabs() -> list[str] | None:
-        labels = _tab_labels(cell)
-        return labels if len(labels) == len(TASKS) + 1 else None
 
-    labels = wait_until(all_tabs, 60, "the task tabs in the cell's output")
+def _seen(predicate: Callable[[], Any], timeout: float, interval: float = 0.05) -> Any:
+    """What ``predicate`` returned once truthy, or None if it was not within ``timeout`` seconds
+    (for the tests to assert on, with a message of their own)."""
+    try:
+        return wait_until(predicate, timeout, "", interval=interval)
+    except AssertionError:
+        return None
+
+
+def _executed(nb: NotebookPage, cell: Any) -> bool:
+    """The cell ran to its end: its prompt shows an execution count (``[3]:``)."""
+    return re.search(r"\[\d+\]", nb.prompt(cell)) is not None
+
+
+@dataclass(frozen=True)
+class ParallelRun:
+    """What the parallel cell showed while Run All ran it."""
+
+    cell: Any
+    busy_when_tabs_seen: bool
+    labels: list[str]
+    stop_visible: bool
+    first: str  # the text of the tab in view when the tabs appeared
+    later: str | None  # the same tab once its progress grew or the cell ended (None: neither within 30 s)
+    busy_when_grown: bool
+
+
+@pytest.fixture(scope="module")
+def notebook(lab: LabServer, page: Any) -> NotebookPage:
+    nb = NotebookPage(page)
+    with _evidence(lab, page, "open"):
+        nb.open(lab.url(f"/lab/tree/{NOTEBOOK}"))
+        nb.wait_kernel_idle()
+    return nb
+
+
+@pytest.fixture(scope="module")
+def parallel_run(lab: LabServer, page: Any, notebook: NotebookPage) -> ParallelRun:
+    """Run All, watching the parallel cell while it runs; returns once every cell has run."""
+    nb = notebook
+    with _evidence(lab, page, "run-all"):
+        cell = nb.code_cell(PARALLEL)
+        assert cell.count() == 1
+        nb.command("notebook:run-all-cells")
+        wait_until(lambda: nb.busy(cell), 60, "the parallel cell to show [*]")
+
+        def all_tabs() -> list[str] | None:
+            labels = _tab_labels(cell)
+            return labels if len(labels) == len(TASKS) + 1 else None
+
+        labels = wait_until(all_tabs, 60, "the task tabs in the cell's output")
+        busy_when_tabs_seen = nb.busy(cell)
+        stop_visible = cell.get_by_role("button", name="Stop").is_visible()
+        first = _visible_pane(cell)  # the first task's tab is in view
+
+        def grown_or_done() -> tuple[str, bool] | None:
+            busy = nb.busy(cell)
+            text = _visible_pane(cell)
+            return (text, busy) if _progress(text) > _progress(first) or not busy else None
+
+        later, busy_when_grown = _seen(grown_or_done, 30, interval=1.0) or (None, False)
+        _shot(page, "live-tabs.png", cell)
+        wait_until(lambda: not nb.busy(cell), 90, "the parallel cell to finish")
+        wait_until(lambda: nb.running() == 0, 90, "Run All to finish")
+    return ParallelRun(cell, busy_when_tabs_seen, labels, stop_visible, first, later, busy_when_grown)
+
+
+@dataclass(frozen=True)
+class StoppedRun:
+    """The long cell, stopped with its view's Stop button while it streamed."""
+
+    cell: Any
+    busy_at_the_click: bool
+    cancelled_in_time: bool
+    view_replaced: bool
+
+
+@pytest.fixture(scope="module")
+def stopped_run(lab: LabServer, page: Any, notebook: NotebookPage, parallel_run: ParallelRun) -> StoppedRun:
+    nb = notebook
+    with _evidence(lab, page, "stop"):
+        nb.append_code_cell(LONG_CELL)
+        cell = nb.code_cell("%%cloudcode -o long")
+        assert cell.count() == 1
+        nb.command("notebook:run-cell")
+        wait_until(lambda: nb.busy(cell), 60, "the long cell to show [*]")
+        stop = cell.get_by_role("button", name="Stop")
+        stop.wait_for(state="visible", timeout=60_000)
+        wait_until(lambda: _progress(_output(cell)) > 0, 60, "the long run's output to stream")
+        busy_at_the_click = nb.busy(cell)
+        stop.click()
+        # The run itself lasts 50 s: 'cancelled' within 20 s means Stop stopped it.
+        cancelled_in_time = _seen(lambda: "cancelled" in _output(cell), 20) is not None
+        wait_until(lambda: not nb.busy(cell), 90, "the long cell to finish")
+        view_replaced = _seen(lambda: cell.locator(".jp-OutputArea .jupyter-widgets").count() == 0, 30) is not None
+    return StoppedRun(cell, busy_at_the_click, cancelled_in_time, view_replaced)
+
+
+@dataclass(frozen=True)
+class BackgroundRun:
+    """A ``--no-wait`` cell, with no other cell run after it."""
+
+    cell: Any
+    live_view_seen: bool
+    transcript_seen: bool  # in place of the live view, while no other cell ran
+
+
+@pytest.fixture(scope="module")
+def background_run(lab: LabServer, page: Any, notebook: NotebookPage, parallel_run: ParallelRun) -> BackgroundRun:
+    nb = notebook
+    with _evidence(lab, page, "background"):
+        nb.append_code_cell(BACKGROUND_CELL)
+        cell = nb.code_cell("%%cloudcode --no-wait -o bg")
+        nb.command("notebook:run-cell")
+        live_view_seen = _seen(lambda: cell.locator(".widget-tab, .lm-TabBar-tab").count() > 0, 60) is not None
+        # The live header says "completed" a moment before the transcript replaces it: wait for both.
+        transcript_seen = _seen(lambda: _transcript_in_place(cell), 60) is not None
+    return BackgroundRun(cell, live_view_seen, transcript_seen)
+
+
+@dataclass(frozen=True)
+class FloodRun:
+    """A 50,000-event run, and a cell counting its lines on the Run."""
+
+    cell: Any
+    count_cell: Any
+
+
+@pytest.fixture(scope="module")
+def flood_run(lab: LabServer, page: Any, notebook: NotebookPage, parallel_run: ParallelRun) -> FloodRun:
+    nb = notebook
+    with _evidence(lab, page, "flood"):
+        nb.append_code_cell(FLOOD_CELL)
+        cell = nb.code_cell("%%cloudcode -o flood")
+        nb.command("notebook:run-cell")
+        wait_until(lambda: _executed(nb, cell), 120, "the flood cell to finish")
+        nb.append_code_cell(FLOOD_COUNT_CELL)
+        count_cell = nb.code_cell(FLOOD_COUNT_CELL)
+        nb.command("notebook:run-cell")
+        wait_until(lambda: _executed(nb, count_cell), 60, "the cell counting the flood's lines to finish")
+    return FloodRun(cell, count_cell)
+
+
+@pytest.fixture(scope="module")
+def saved(lab: LabServer, page: Any, notebook: NotebookPage, parallel_run: ParallelRun, stopped_run: StoppedRun,
+          background_run: BackgroundRun, flood_run: FloodRun) -> dict[str, Any]:
+    """The notebook saved once every run above has left its transcript; returns the file's JSON."""
+    nb = notebook
+    with _evidence(lab, page, "save"):
+        _seen(lambda: _transcript_in_place(parallel_run.cell), 60)
+        nb.command("docmanager:save")
+        wait_until(lambda: not nb.dirty(), 30, "the notebook to be saved")
+    return json.loads((lab.root / NOTEBOOK).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def reloaded(lab: LabServer, page: Any, notebook: NotebookPage, saved: dict[str, Any]) -> NotebookPage:
+    with _evidence(lab, page, "reload"):
+        page.reload()
+        notebook.wait_open()
+    return notebook
+
+
+# ----- the parallel cell, while it runs and once it ended -----
+def test_a_running_parallel_cell_shows_a_tab_per_task_an_agent_tab_and_stop(parallel_run: ParallelRun) -> None:
+    labels = parallel_run.labels
     for name, label in zip(TASKS, labels[: len(TASKS)], strict=True):
         assert label.endswith(name), labels  # "● unit-tests": status mark, then the task name
     assert labels[-1].startswith("Agent"), labels
-    assert cell.get_by_role("button", name="Stop").is_visible()
-    assert nb.busy(cell), "the tabs must be seen while the cell runs"
+    assert parallel_run.stop_visible
+    assert parallel_run.busy_when_tabs_seen, "the tabs must be seen while the cell runs"
 
-    first = _visible_pane(cell)  # the first task's tab is in view
 
-    def grown() -> str | None:
-        assert nb.busy(cell), "the cell finished before its output was seen growing"
-        text = _visible_pane(cell)
-        return text if _progress(text) > _progress(first) else None
+def test_the_task_in_view_streams_its_output_while_the_cell_runs(parallel_run: ParallelRun) -> None:
+    assert parallel_run.later is not None, "the visible task's stdout did not grow within 30 s"
+    assert parallel_run.busy_when_grown, "the cell finished before its output was seen growing"
+    assert _progress(parallel_run.later) > _progress(parallel_run.first)
+    assert "[unit-tests] progress" in parallel_run.later
 
-    second = wait_until(grown, 30, "the visible task's stdout to grow while the cell runs", interval=1.0)
-    assert _progress(second) > _progress(first)
-    assert "[unit-tests] progress" in second
-    _shot(page, "live-tabs.png", cell)
 
-    # 4. When the run ends, the static transcript replaces the widget.
-    wait_until(lambda: not nb.busy(cell), 90, "the parallel cell to finish")
-    wait_until(lambda: nb.running() == 0, 90, "Run All to finish")
-    out = cell.locator(".jp-OutputArea")
+def test_a_finished_run_leaves_a_static_transcript_in_place_of_its_live_view(page: Any, parallel_run: ParallelRun) -> None:
+    cell = parallel_run.cell
     wait_until(lambda: _transcript_in_place(cell), 30, "the transcript, 'completed', in place of the live widget")
     text = _output(cell)
     for name in TASKS:
         assert name in text, text
+    out = cell.locator(".jp-OutputArea")
     assert out.locator("a[href*='/commit/']").count() >= 1, text
     assert out.get_by_role("button", name="Stop").count() == 0
-    status_cell = nb.code_cell("print(f\"{name:12} {task.status}\")")
-    for name in TASKS:
-        assert re.search(rf"{name}\s+completed", _output(status_cell)), _output(status_cell)
     _shot(page, "transcript.png", cell)
 
-    # 5. A long run stopped with the view's Stop button.
-    nb.append_code_cell(LONG_CELL)
-    long_cell = nb.code_cell("%%cloudcode -o long")
-    assert long_cell.count() == 1
-    nb.command("notebook:run-cell")
-    wait_until(lambda: nb.busy(long_cell), 60, "the long cell to show [*]")
-    stop = long_cell.get_by_role("button", name="Stop")
-    stop.wait_for(state="visible", timeout=60_000)
-    wait_until(lambda: _progress(_output(long_cell)) > 0, 60, "the long run's output to stream")
-    assert nb.busy(long_cell)
-    stop.click()
-    wait_until(
-        lambda: "cancelled" in _output(long_cell),
-        20,
-        "'cancelled' after clicking Stop (the run itself lasts 50 s: Stop did not stop it)",
-    )
-    wait_until(lambda: not nb.busy(long_cell), 30, "the stopped cell to finish")
-    long_out = long_cell.locator(".jp-OutputArea")
-    wait_until(lambda: long_out.locator(".jupyter-widgets").count() == 0, 30, "the transcript to replace the stopped view")
-    stopped = _output(long_cell)
+
+def test_the_next_cell_finds_every_task_completed(notebook: NotebookPage, parallel_run: ParallelRun) -> None:
+    status_cell = notebook.code_cell("print(f\"{name:12} {task.status}\")")
+    for name in TASKS:
+        assert re.search(rf"{name}\s+completed", _output(status_cell)), _output(status_cell)
+
+
+# ----- Stop, --no-wait, a flood -----
+def test_the_stop_button_cancels_a_long_run_keeping_what_arrived(page: Any, stopped_run: StoppedRun) -> None:
+    assert stopped_run.busy_at_the_click, "Stop was clicked while the cell ran"
+    assert stopped_run.cancelled_in_time, "'cancelled' after clicking Stop (the run itself lasts 50 s: Stop did not stop it)"
+    assert stopped_run.view_replaced, "the transcript replaces the stopped view"
+    stopped = _output(stopped_run.cell)
     assert "cancelled" in stopped, stopped
     assert "progress" in stopped, "what arrived before Stop is kept"
     assert "Traceback" not in stopped, stopped
-    _shot(page, "stopped.png", long_cell)
+    _shot(page, "stopped.png", stopped_run.cell)
 
-    # 5b. A --no-wait run leaves its transcript by itself, with no other cell run after it.
-    nb.append_code_cell(BACKGROUND_CELL)
-    background_cell = nb.code_cell("%%cloudcode --no-wait -o bg")
-    nb.command("notebook:run-cell")
-    wait_until(lambda: background_cell.locator(".widget-tab, .lm-TabBar-tab").count() > 0, 60, "the background run's live view")
-    # The live header says "completed" a moment before the transcript replaces it: wait for both.
-    wait_until(lambda: _transcript_in_place(background_cell), 60, "the background run's transcript, not its live widget")
 
-    # 5c. A 50,000-event flood: the page stays responsive and the Run keeps every line.
-    nb.append_code_cell(FLOOD_CELL)
-    flood_cell = nb.code_cell("%%cloudcode -o flood")
-    nb.command("notebook:run-cell")
-    wait_until(lambda: "completed" in _output(flood_cell), 120, "the flood run's transcript")
+def test_a_no_wait_run_leaves_its_transcript_with_no_other_cell_run(background_run: BackgroundRun) -> None:
+    assert background_run.live_view_seen, "the background run's live view"
+    assert background_run.transcript_seen, "the background run's transcript, not its live widget"
+
+
+def test_the_page_stays_responsive_through_a_50000_event_flood(page: Any, flood_run: FloodRun) -> None:
+    wait_until(lambda: "completed" in _output(flood_run.cell), 120, "the flood run's transcript")
     assert page.evaluate("() => 6 * 7") == 42, "the page must stay responsive"
-    nb.append_code_cell(FLOOD_COUNT_CELL)
-    count_cell = nb.code_cell(FLOOD_COUNT_CELL)
-    nb.command("notebook:run-cell")
-    wait_until(lambda: "50000" in _output(count_cell), 60, "the flood's line count on the Run")
 
-    # 6. Save, reload: the static transcripts are still there, not widget placeholders.
-    nb.command("docmanager:save")
-    wait_until(lambda: not nb.dirty(), 30, "the notebook to be saved")
-    saved = json.loads((lab.root / NOTEBOOK).read_text(encoding="utf-8"))
+
+def test_the_run_keeps_every_line_of_a_50000_event_flood(flood_run: FloodRun) -> None:
+    wait_until(lambda: "50000" in _output(flood_run.count_cell), 60, "the flood's line count on the Run")
+
+
+# ----- save and reload -----
+def test_the_saved_notebook_holds_static_transcripts_not_widget_views(saved: dict[str, Any]) -> None:
     mimes = {m for c in saved["cells"] for o in c.get("outputs", []) for m in o.get("data", {})}
     assert "application/vnd.jupyter.widget-view+json" not in mimes, mimes
     saved_html = {
@@ -235,10 +384,10 @@ def _run(lab: LabServer, page: Any, nb: NotebookPage) -> None:
     assert "cancelled" in saved_html["%%cloudcode -o long"], "the saved stopped cell holds no HTML transcript"
     assert "completed" in saved_html["%%cloudcode --no-wait -o bg"], "the saved background cell holds no transcript"
 
-    page.reload()
-    nb.wait_open()
-    cell = nb.code_cell(PARALLEL)
-    long_cell = nb.code_cell("%%cloudcode -o long")
+
+def test_a_reloaded_notebook_shows_the_transcripts_without_widget_errors(page: Any, reloaded: NotebookPage) -> None:
+    cell = reloaded.code_cell(PARALLEL)
+    long_cell = reloaded.code_cell("%%cloudcode -o long")
     wait_until(lambda: "completed" in _output(cell), 30, "the parallel run's transcript after reload")
     text = _output(cell)
     for name in TASKS:

@@ -16,12 +16,10 @@ import httpx
 import pytest
 
 import cc_jupyter
-from cc_jupyter.client.github import (
-    github_api_url,
-    head_before,
-    rate_limit_sentence,
-    read_changes,
-)
+from cc_jupyter.changes.github import head_before, read_changes
+from cc_jupyter.changes.github_client import rate_limit_sentence
+from cc_jupyter.changes.github_host import github_api_url
+from cc_jupyter.changes.push_output import pull_request_urls, pushed_refs
 from cc_jupyter.repos import same_repository, split_repo_url
 from cc_jupyter.run.changes import (
     MAX_FILES,
@@ -31,8 +29,6 @@ from cc_jupyter.run.changes import (
     FileChange,
     PushedRef,
     bounded_files,
-    pull_request_urls,
-    pushed_refs,
 )
 from cc_jupyter.views.changes import bar, changes_html, changes_text, diff_html, diff_text
 
@@ -232,12 +228,14 @@ def test_from_json_tolerates_missing_and_wrong_values():
     assert changes.compare_url is None and changes.truncated is False and changes.error == "unknown reason"
 
 
-@pytest.mark.parametrize("data", [None, [], "changes", 3, {"commits": {"a": 1}, "files": "x"}])
-def test_from_json_never_crashes(data):
-    changes = Changes.from_json(data)
-    assert isinstance(changes, Changes)
-    if not isinstance(data, dict):
-        assert changes.error == "the recording holds no changes that could be read"
+@pytest.mark.parametrize("data", [None, [], "changes", 3])
+def test_from_json_of_something_not_an_object_is_unavailable_saying_why(data):
+    assert Changes.from_json(data).error == "the recording holds no changes that could be read"
+
+
+def test_from_json_reads_commits_and_files_of_the_wrong_shape_as_none():
+    changes = Changes.from_json({"commits": {"a": 1}, "files": "x"})
+    assert (changes.commits, changes.files, changes.error) == ([], [], None)
 
 
 def test_from_json_bounds_a_hostile_recording():
@@ -654,18 +652,16 @@ def test_rate_limit_says_when_it_resets(simulator):
     repo = "https://github.com/octo/changes-limited"
     simulator.github_failure(repo, "ratelimit")
     try:
-        started = time.time()
         changes = asyncio.run(read_changes(repo, "main", SHA1, GITHUB_TOKEN, api=simulator.url + "/github"))
-        finished = time.time()
     finally:
         simulator.github_failure(repo, None)
-    expected = {
-        rate_limit_sentence(reset, now)
-        for reset in range(int(started) + 15 * 60, int(finished) + 15 * 60 + 2)
-        for now in (started, finished)
-    }
-    assert changes.error in expected
-    assert re.search(r"used up until \d\d:\d\d \(in 1[45] min\)", changes.error or "")
+    # The simulator's reset is 15 minutes after it answered: between its record's times.
+    [asked] = [r for r in simulator.request_log() if r["path"].startswith("/github/repos/octo/changes-limited/")]
+    resets = range(int(asked["received_at"]) + 15 * 60, int(asked["ended_at"]) + 15 * 60 + 1)
+    said = re.fullmatch(r"(GitHub's API rate limit is used up until (\d\d:\d\d)) \(in 1[45] min\)(: .*)", changes.error or "")
+    assert said is not None, changes.error
+    assert said.group(2) in {time.strftime("%H:%M", time.localtime(reset)) for reset in resets}
+    assert said.group(3) == rate_limit_sentence(resets[0]).split(" min)", 1)[1]
 
 
 def test_a_token_github_rejects(simulator):
@@ -695,3 +691,20 @@ def test_github_unreachable(simulator):
     assert long.pushed == [PushedRef("https://github.com/o/r.git", "main", "1a2b3c4", "5d6e7f8")]
     bad = asyncio.run(read_changes("https://github.com/o", "main", SHA1, GITHUB_TOKEN))
     assert bad.error == "'https://github.com/o' is not a repository URL: expected https://HOST/<owner>/<repo>"
+
+
+def test_a_repository_url_in_any_form_has_one_canonical_https_form():
+    from cc_jupyter.repos import canonical_url
+
+    forms = ["https://github.com/octo/demo", "https://github.com/octo/demo.git", "git@github.com:octo/demo.git",
+             "ssh://git@ssh.github.com:443/octo/demo.git", "http://www.github.com/octo/demo"]
+    assert {canonical_url(form) for form in forms} == {"https://github.com/octo/demo"}
+    assert canonical_url("https://ghe.example:8443/a/b/") == "https://ghe.example:8443/a/b"
+    assert canonical_url("https://github.com/octo") is None
+
+
+def test_a_repository_is_labelled_owner_slash_name_on_github_and_by_its_url_elsewhere():
+    from cc_jupyter.repos import short_name
+
+    assert short_name("git@github.com:octo/demo.git") == "octo/demo"
+    assert short_name("https://user:secret@gitlab.com/x/y.git?token=1") == "https://gitlab.com/x/y"

@@ -1,4 +1,4 @@
-"""``git_clone.pull`` with real git: a bare "GitHub" repository, an agent's clone that pushes to
+"""``changes.pull`` with real git: a bare "GitHub" repository, an agent's clone that pushes to
 it, and the user's clone whose ``origin`` is ``https://github.com/octo/demo`` as written while
 ``url.<path>.insteadOf`` makes git read the bare repository."""
 
@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from cc_jupyter.client.git_clone import GitUnavailable, PullRefused, pull
+from cc_jupyter.changes.pull import pull
+from cc_jupyter.errors import GitUnavailable, PullRefused
 from cc_jupyter.repos import same_repository, shown_url
 from cc_jupyter.secrets import SecretMasker
 

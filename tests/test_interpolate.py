@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import time
 import uuid
 from types import SimpleNamespace
 
@@ -263,12 +262,12 @@ def test_each_parallel_task_prompt_expands_on_its_own():
     assert [len(e.substitutions) for e in expanded.values()] == [1, 2, 0]
 
 
-def test_scanning_is_linear_in_the_template_length():
-    ns = {"x": 1}
-    for template in ["{" * 200_000, "{x[" * 70_000, "{{x" * 70_000, "${" * 100_000, "{x." * 70_000 + "}"]:
-        start = time.perf_counter()
-        assert interpolate(template, ns).text == template
-        assert time.perf_counter() - start < 2
+@pytest.mark.parametrize(
+    "template", ["{" * 200_000, "{x[" * 70_000, "{{x" * 70_000, "${" * 100_000, "{x." * 70_000 + "}"],
+    ids=["braces", "open-items", "double-braces", "dollar-braces", "open-attributes"],
+)
+def test_long_runs_of_unclosed_fields_come_out_unchanged(template):
+    assert interpolate(template, {"x": 1}).text == template  # the time it takes: bench/bench_linear.py
 
 
 def test_importing_the_module_does_not_import_pandas_or_numpy():

@@ -1,5 +1,6 @@
-"""Notebook context in a prompt, in a real kernel: every substitution kind, code and JSON sent
-byte for byte, {Err} after a failing cell that used a local package, clipping, a secret refused."""
+"""Notebook context in a prompt, in a real kernel: the notebook's names and history, {Err} after a
+failing cell that used a local package, the settings, a secret refused before anything is sent.
+(What each kind of field gives, and text that must come out unchanged: tests/test_interpolate.py.)"""
 
 from __future__ import annotations
 
@@ -49,24 +50,6 @@ def test_names_attributes_items_conversions_and_cells(kernel):
     assert "40 + 2" in prompt and prompt.endswith(" gave 42")
 
 
-def test_code_json_and_sets_are_sent_byte_for_byte(kernel):
-    kernel.execute("value = 5; a = 'defined'")
-    body = textwrap.dedent("""\
-        Here is the code:
-        def f(x):
-            return {"key": [x, {1, 2}], 'nested': {"k": {"v": [1]}}}
-        print(f"{value:>10}")  # f-string with a format spec
-        data = {x for x in range(3)}; empty = {}
-        shell: echo ${HOME}
-        unknown: {no_such_name} and {also.missing}
-    """)
-    assert sent(kernel, "%%cloudcode -i --new -o _last\n" + body) == body.rstrip("\n")
-
-
-def test_double_braces_write_a_brace_and_unknown_names_stay(kernel):
-    kernel.execute("rows = 1000")
-    prompt = sent(kernel, "%%cloudcode -i --new -o _last\nKeep f\"{{rows}}\" as is; {rows} rows; {not_defined}")
-    assert prompt == 'Keep f"{rows}" as is; 1000 rows; {not_defined}'
 
 
 def test_err_after_a_failing_cell_that_used_a_local_package(kernel, tmp_path):
@@ -85,10 +68,7 @@ def test_err_after_a_failing_cell_that_used_a_local_package(kernel, tmp_path):
     assert "ValueError" in sent(kernel, f"%%cloudcode -i --new -o _last\nAgain: {{Err[{number}]}}")
 
 
-def test_dataframes_are_summarised_and_long_values_clipped(kernel):
-    kernel.execute("import pandas as pd\nframe = pd.DataFrame({'id': [1, 2, 3], 'amount': [9.5, 12.0, 3.25]})")
-    prompt = sent(kernel, "%%cloudcode -i --new -o _last\nThe data: {frame}")
-    assert "DataFrame 3 rows × 2 columns" in prompt and "amount" in prompt and "12.00" in prompt
+def test_the_interpolate_limit_setting_clips_long_values(kernel):
     kernel.execute("%config CloudCode.interpolate_limit = 100\nlong_text = 'x' * 5000")
     try:
         prompt = sent(kernel, "%%cloudcode -i --new -o _last\n{long_text}")
@@ -107,12 +87,16 @@ def test_a_value_holding_the_token_is_refused_naming_it(kernel, simulator):
     assert len(simulator.request_log()) == before
 
 
-def test_parallel_tasks_dry_run_and_the_kernel_wide_setting(kernel, simulator):
+def test_a_dry_run_of_parallel_tasks_shows_each_expanded_with_its_report(kernel):
     kernel.execute("area = 'billing'")
     reply = kernel.execute("%%cloudcode -i -p --dry-run\n## tests\nTest {area}\n## docs\nDocument {area}")
     assert reply.status == "ok", reply.traceback
     assert "{area} → str, 7 characters" in reply.stdout and "Test billing" in reply.stdout
     assert "Document billing" in reply.stdout
+
+
+def test_the_interpolate_setting_expands_every_prompt_until_turned_off(kernel):
+    kernel.execute("area = 'billing'")
     kernel.execute("%config CloudCode.interpolate = True")
     try:
         assert sent(kernel, "%%cloudcode --new -o _last\nAbout {area}") == "About billing"

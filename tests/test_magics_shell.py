@@ -5,7 +5,7 @@ in text mode against the simulator."""
 from __future__ import annotations
 
 import json
-import pickle
+import threading
 
 import pytest
 from IPython.core.error import UsageError
@@ -14,7 +14,12 @@ from cc_jupyter import RunCancelled
 from cc_jupyter.magics.commands import SUBCOMMANDS
 from cc_jupyter.magics.options import parse_options, refuse_secrets, split_tasks
 
-from .conftest import API_KEY, GITHUB_TOKEN, cell, line
+from .conftest import API_KEY, GITHUB_TOKEN, REPO, cell, line
+
+
+def cloudcode_magics(ip):
+    """The extension's magics, as IPython's registry of magics lists them."""
+    return ip.magics_manager.registry["CloudCodeMagics"]
 
 
 # ----- parsing, no I/O -----
@@ -52,12 +57,18 @@ def test_secret_refusal_sees_through_escapes_and_ignores_ordinary_text():
     refuse_secrets("connect to postgres://user:pw@localhost and {braces}", "the cell", [API_KEY])
 
 
-def test_every_subcommand_is_in_the_help_with_its_arguments(shell, capsys):
+def test_help_lists_every_subcommand_with_its_summary(shell, capsys):
     line(shell, "help")
     listed = capsys.readouterr().out
     for name, command in SUBCOMMANDS.items():
         assert f"%cloudcode {name}" in listed and command.summary in listed
-    assert "%%cloudcode [-r REPO]" in shell.find_cell_magic("cloudcode").__doc__
+
+
+def test_the_cell_magics_help_documents_options_subcommands_and_examples(shell):
+    shown = shell.find_cell_magic("cloudcode").__doc__  # what `%%cloudcode?` shows
+    for needle in ("%%cloudcode [-r REPO]", "--parallel", "--no-wait", "--thread", "## unit-tests",
+                   "%cloudcode login", "%cloudcode history [clear]"):
+        assert needle in shown, needle
 
 
 @pytest.mark.parametrize(
@@ -66,7 +77,8 @@ def test_every_subcommand_is_in_the_help_with_its_arguments(shell, capsys):
      ("cancel x", "invalid int"), ("demo sideways", "invalid choice"), ("help nothing", "No subcommand"),
      ("login now", "unrecognized"), (f"status {GITHUB_TOKEN}", "Secrets are not accepted"),
      ("show", "required"), ("show 7", "No run '7'"), ("diff 7", r"No run #7"), ("pull 7 --reload", r"No run #7"),
-     ("diff", "No such run"), ("pull feedface", "No such run"), ("pull --force", "unrecognized")],
+     ("diff", "No such run"), ("pull feedface", "No such run"), ("pull --force", "unrecognized"),
+     ("thread " + "x" * 300, "thread id")],
 )
 def test_subcommand_errors_are_usage_errors(shell, text, words):
     with pytest.raises(UsageError, match=words):
@@ -91,6 +103,21 @@ def test_missing_repository_is_explained_in_magic_terms(shell, monkeypatch):
         cell(shell, "", "do something")
 
 
+@pytest.mark.parametrize(
+    "options, body, words",
+    [("", "   \n", "prompt is empty"), ("-p", "no heading\n", "## task-name"), ("-p", "## a\nx\n## a\ny\n", "twice"),
+     ("-r not-a-url", "x\n", "http"), (f"--thread {GITHUB_TOKEN}", "x\n", "Secrets are not accepted"),
+     ("--new --thread t", "x\n", "contradict"), ("--bogus", "x\n", "unrecognized")],
+)
+def test_bad_input_is_refused_in_one_sentence_before_anything_is_sent(shell, simulator, capsys, options, body, words):
+    before = len(simulator.request_log())
+    result = shell.run_cell(f"%%cloudcode {options}\n{body}")  # shown as a notebook shows it
+    printed = capsys.readouterr()
+    shown = printed.out + printed.err
+    assert not result.success and words in shown and "Traceback" not in shown, shown
+    assert len(simulator.request_log()) == before
+
+
 def test_dry_run_sends_nothing_and_masks_secrets(shell, simulator, capsys):
     before = len(simulator.request_log())
     cell(shell, "--dry-run", "hello {world}")
@@ -107,22 +134,49 @@ def test_a_run_streams_text_and_leaves_the_final_summary(shell, simulator, capsy
     run = shell.user_ns["r_one"]
     assert run.status == "completed" and "cloudcode ✔ completed" in shown and "summary:" in shown
     assert simulator.request_log()[-1]["prompts"] == ["Add a CSV loader test"]
+
+
+def test_history_lists_this_kernels_runs_with_status_and_repository(shell, capsys):
+    cell(shell, "-o r_listed", "something to list")
+    capsys.readouterr()
     line(shell, "history")
-    assert "completed" in capsys.readouterr().out
+    listed = capsys.readouterr().out
+    assert "completed" in listed and "octo/shell-demo@main" in listed
 
 
-def test_status_thread_and_history_subcommands(shell, capsys):
+def test_history_lists_a_failed_run_as_failed(shell, capsys):
+    from cc_jupyter import AuthenticationError, RunFailedError
+
+    with pytest.raises(AuthenticationError):
+        cell(shell, "", "x\nsim: status=401")
+    with pytest.raises(RunFailedError):
+        cell(shell, "", "x\nsim: error")
+    capsys.readouterr()
+    line(shell, "history")
+    rows = capsys.readouterr().out.splitlines()[1:3]  # under the header: the two runs
+    assert len(rows) == 2 and all(" failed " in row for row in rows), rows
+
+
+def test_thread_subcommand_shows_the_current_thread(shell, capsys):
     cell(shell, "-o r_first", "first")
+    capsys.readouterr()
     line(shell, "thread")
-    thread = shell.user_ns["r_first"].thread_id
-    assert thread in capsys.readouterr().out
+    assert shell.user_ns["r_first"].thread_id in capsys.readouterr().out
+
+
+def test_thread_subcommand_sets_the_thread_that_status_shows(shell, capsys):
     line(shell, "thread new")
     line(shell, "thread explicit-7")
+    capsys.readouterr()
+    line(shell, "status")
+    assert "explicit-7" in capsys.readouterr().out
+
+
+def test_status_shows_the_settings_with_secrets_masked(shell, capsys):
     line(shell, "status")
     status = capsys.readouterr().out
-    assert "explicit-7" in status and "…" + API_KEY[-4:] in status and API_KEY not in status
-    with pytest.raises(UsageError, match="thread id"):
-        line(shell, "thread " + "x" * 300)
+    assert "…" + API_KEY[-4:] in status and "…" + GITHUB_TOKEN[-4:] in status and REPO in status
+    assert API_KEY not in status and GITHUB_TOKEN not in status
 
 
 def test_history_clear_lets_go_of_finished_runs(shell, capsys):
@@ -131,7 +185,7 @@ def test_history_clear_lets_go_of_finished_runs(shell, capsys):
 
     cell(shell, "-o r_kept", "kept")
     cell(shell, "", "not kept")
-    magics = shell._cc_jupyter_magics
+    magics = cloudcode_magics(shell)
     dropped = weakref.ref(magics.session.runs[-1].run)
     line(shell, "history clear")
     assert "forgot 2 finished runs" in capsys.readouterr().out
@@ -140,23 +194,12 @@ def test_history_clear_lets_go_of_finished_runs(shell, capsys):
     assert magics.session.runs == []
 
 
-def test_failures_fail_the_cell_with_one_sentence(shell):
-    from cc_jupyter import AuthenticationError, RunFailedError
-
-    with pytest.raises(AuthenticationError, match="API key was rejected"):
-        cell(shell, "", "x\nsim: status=401")
-    with pytest.raises(RunFailedError, match="AgentError"):
-        cell(shell, "", "x\nsim: error")
-    runs = shell._cc_jupyter_magics.session.runs
-    assert [live.summary.status for live in runs[-2:]] == ["failed", "failed"]
-
-
 def test_interrupt_while_waiting_cancels_every_run_it_waits_for(shell, simulator, capsys):
     cell(shell, "--no-wait -o r_a", "first\nsim: hold=shell-a")
     cell(shell, "--no-wait -o r_b --new", "second\nsim: hold=shell-b")
     simulator.wait_held("shell-a", 10)
     simulator.wait_held("shell-b", 10)
-    magics = shell._cc_jupyter_magics
+    magics = cloudcode_magics(shell)
     original = magics.session.runs[-2].wait
 
     def interrupted(timeout=None):
@@ -182,15 +225,22 @@ def test_an_interrupt_before_the_request_leaves_no_hidden_run(shell, simulator, 
     with pytest.raises(KeyboardInterrupt):
         cell(shell, "-o r_never", "never sent")
     assert shell.user_ns["r_never"].status == "cancelled"
-    assert shell._cc_jupyter_magics.session.unfinished() == []
+    assert cloudcode_magics(shell).session.unfinished() == []
     assert len(simulator.request_log()) == before
 
 
-def test_cancel_subcommand_and_unload_stop_running_runs(shell, simulator, capsys):
+def test_cancel_subcommand_cancels_a_running_run(shell, simulator, capsys):
     cell(shell, "--no-wait -o r_bg", "long\nsim: hold=shell-cancel")
     simulator.wait_held("shell-cancel", 10)
+    capsys.readouterr()
     line(shell, "cancel")
-    assert "run #" in capsys.readouterr().out and shell.user_ns["r_bg"].status == "cancelled"
+    said = capsys.readouterr().out
+    assert "run #" in said and "cancelled" in said and shell.user_ns["r_bg"].status == "cancelled"
+    line(shell, "history")
+    assert " cancelled " in capsys.readouterr().out
+
+
+def test_unloading_the_extension_cancels_running_runs(shell, simulator):
     cell(shell, "--no-wait -o r_bg2 --new", "long\nsim: hold=shell-unload")
     simulator.wait_held("shell-unload", 10)
     shell.run_line_magic("unload_ext", "cc_jupyter")
@@ -198,7 +248,15 @@ def test_cancel_subcommand_and_unload_stop_running_runs(shell, simulator, capsys
     shell.run_line_magic("load_ext", "cc_jupyter")
 
 
-def test_a_run_pickles_without_secrets(shell):
-    cell(shell, "-o r_leak", "x\nsim: leak")
-    data = pickle.dumps(shell.user_ns["r_leak"])
-    assert GITHUB_TOKEN.encode() not in data and API_KEY.encode() not in data
+def _io_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "cc_jupyter-io" and t.is_alive()]
+
+
+def test_unloading_stops_the_background_loop_and_loading_again_starts_a_new_one(shell):
+    cell(shell, "-o r_loop --new", "x")
+    assert _io_threads()  # the run's I/O ran on the loop's thread
+    shell.run_line_magic("unload_ext", "cc_jupyter")
+    assert _io_threads() == []
+    shell.run_line_magic("load_ext", "cc_jupyter")
+    cell(shell, "-o r_loop --new", "x")
+    assert shell.user_ns["r_loop"].status == "completed"

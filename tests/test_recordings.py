@@ -14,7 +14,6 @@ from cc_jupyter.client.api import prepare, start
 from cc_jupyter.client.replay import replay_into
 from cc_jupyter.protocol.events import Event
 from cc_jupyter.protocol.request import build_request
-from cc_jupyter.protocol.settings import Settings
 from cc_jupyter.recordings.format import ask_key, encode, encode_event
 from cc_jupyter.recordings.library import Library
 from cc_jupyter.recordings.parse import read
@@ -22,6 +21,7 @@ from cc_jupyter.recordings.reader import empty_run, load_run
 from cc_jupyter.recordings.recorder import Recorder
 from cc_jupyter.run.state import Run, RunInfo
 from cc_jupyter.secrets import SecretMasker
+from cc_jupyter.settings import Settings
 from cc_jupyter.text import strip_escapes
 
 from .conftest import API_KEY, GITHUB_TOKEN

@@ -6,7 +6,7 @@ import pytest
 
 from cc_jupyter import ConfigurationError, InvalidRequestError
 from cc_jupyter.protocol.request import build_request
-from cc_jupyter.protocol.settings import Settings, env_settings
+from cc_jupyter.settings import Settings, env_settings
 
 KEY = "sk-live-" + "k" * 24
 TOKEN = "ghp_" + "A1b2" * 9

@@ -9,9 +9,9 @@ import pytest
 from cc_jupyter import RunFailedError
 from cc_jupyter.protocol.events import Event
 from cc_jupyter.protocol.request import build_request
-from cc_jupyter.protocol.settings import Settings
 from cc_jupyter.protocol.threads import should_resend_without_thread, thread_id_from_headers, thread_id_to_send
 from cc_jupyter.run.state import Run
+from cc_jupyter.settings import Settings
 
 KEY = "k" * 20
 TOKEN = "ghp_" + "a" * 36
@@ -156,7 +156,7 @@ def test_pickling_a_run_keeps_its_content_and_no_secret():
     assert copy.tasks["b"].stdout == "partial line without end"
 
 
-def test_a_long_line_without_newlines_is_released_in_masked_pieces_in_linear_time():
+def test_a_long_line_without_newlines_is_released_while_it_arrives_and_masked_at_its_end():
     run = new_run()
     piece = "0123456789abcdef" * 64
     for _ in range(4096):  # 4 MB, one line, in 1 KB events

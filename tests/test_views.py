@@ -11,8 +11,8 @@ import pytest
 
 from cc_jupyter.protocol.events import Event
 from cc_jupyter.protocol.request import build_request
-from cc_jupyter.protocol.settings import Settings
 from cc_jupyter.run.state import Run
+from cc_jupyter.settings import Settings
 from cc_jupyter.text import strip_escapes as strip_ansi
 from cc_jupyter.views import widget as widget_module
 from cc_jupyter.views.agent_lines import AgentFeed, agent_text
@@ -281,47 +281,82 @@ def clock(monkeypatch):
     return fake
 
 
-def assignments(widget) -> list[str]:
+def watch(widget) -> list[str]:
+    """Every ``value`` the widget is given from now on: what is sent to the frontend."""
     seen: list[str] = []
     widget.observe(lambda change: seen.append(change["new"]), names="value")
     return seen
 
 
-def test_live_view_creates_tabs_as_tasks_appear(clock):
+def parts(view: LiveView) -> tuple:
+    """The view's widgets, through ipywidgets' public tree: the header, each tab's content, the footer."""
+    bar, tabs, footer = view.widget.children
+    header, _stop = bar.children
+    return header, list(tabs.children), footer
+
+
+def test_a_task_that_appears_gets_its_tab_before_the_agent_tab(clock):
     run = make_run({"a": "x"})
     view = LiveView(run, on_stop=lambda: None)
-    assert view._tab.titles == ("○ a", "Agent")
-    view._tab.selected_index = 1  # the user looks at the Agent tab
+    assert view.snapshot().titles == ("○ a", "Agent")
     out(run, "hi\n", "late")
     view.refresh()
-    assert view._tab.titles == ("○ a", "● late", "Agent")
-    assert view._tab.selected_index == 2 and len(view._tab.children) == 3  # still on the Agent tab
+    shown = view.snapshot()
+    assert shown.titles == ("○ a", "● late", "Agent") and list(shown.panes) == ["a", "late"]
 
 
-def test_live_view_updates_only_what_changed(clock):
+def test_the_agent_tab_stays_in_view_when_a_task_tab_is_added_before_it(clock):
+    run = make_run({"a": "x"})
+    view = LiveView(run, on_stop=lambda: None)
+    view.select_tab(1)  # the user looks at the Agent tab
+    out(run, "hi\n", "late")
+    view.refresh()
+    assert view.selected == 2 and view.snapshot().titles[2] == "Agent"
+
+
+def test_a_refresh_with_nothing_new_sends_nothing(clock):
     run = make_run({"a": "x", "b": "y"})
     view = LiveView(run, on_stop=lambda: None)
-    a, b = (assignments(view._panes[n].widget) for n in ("a", "b"))
-    header, agent = assignments(view._header), assignments(view._agent.widget)
+    header, tabs, footer = parts(view)
+    sent = [watch(widget) for widget in (header, *tabs, footer)]
     for _ in range(5):
         view.refresh()
-    assert a == b == header == agent == []  # nothing new: nothing sent
+    clock.now += 1.0
+    view.refresh()  # the once-a-second pass over what is not in view
+    assert sent == [[] for _ in sent]
+
+
+def test_new_output_in_the_tab_in_view_is_sent_once_at_the_next_refresh(clock):
+    run = make_run({"a": "x", "b": "y"})
+    view = LiveView(run, on_stop=lambda: None)
+    a = watch(parts(view)[1][0])
     out(run, "\x1b[31mfail\x1b[0m <b>\n", "a")
-    out(run, "quiet\n", "b")
+    view.refresh()
     view.refresh()
     assert len(a) == 1 and '<span style="color:#E75C58">fail</span> &lt;b&gt;' in a[0] and "1 line" in a[0]
-    assert b == []  # not selected: waits for the once-a-second pass
+
+
+def test_a_tab_out_of_view_is_sent_at_the_once_a_second_pass(clock):
+    run = make_run({"a": "x", "b": "y"})
+    view = LiveView(run, on_stop=lambda: None)
+    b = watch(parts(view)[1][1])
+    out(run, "quiet\n", "b")
     view.refresh()
-    assert len(a) == 1
-    view._tab.selected_index = 1  # selecting b shows it at the next refresh
-    view.refresh()
-    assert len(b) == 1 and "quiet" in b[0]
-    out(run, "more\n", "a")
-    view.refresh()
-    assert len(a) == 1
+    assert b == []  # the first tab is in view
     clock.now += 1.0
     view.refresh()
-    assert len(a) == 2 and len(header) == 0
+    assert len(b) == 1 and "quiet" in b[0]
+
+
+def test_a_tab_brought_into_view_is_sent_at_the_next_refresh(clock):
+    run = make_run({"a": "x", "b": "y"})
+    view = LiveView(run, on_stop=lambda: None)
+    b = watch(parts(view)[1][1])
+    out(run, "quiet\n", "b")
+    view.refresh()
+    view.select_tab(1)
+    view.refresh()
+    assert len(b) == 1 and "quiet" in b[0] and view.snapshot().panes["b"] == b[0]
 
 
 def test_live_view_tail_is_bounded_and_counts_lines(clock):
@@ -330,7 +365,7 @@ def test_live_view_tail_is_bounded_and_counts_lines(clock):
     for block in range(10):
         fill(run, "main", "".join(f"line {i}\n" for i in range(block * 10_000, (block + 1) * 10_000)))
         view.refresh()
-    value = view._panes["main"].widget.value
+    value = view.snapshot().panes["main"]
     assert "100,000 lines · showing last 200" in value and "line 99999" in value and "line 99799" not in value
     assert "column-reverse" in value and len(value) < 40_000
 
@@ -339,34 +374,69 @@ def test_stop_button_only_signals_and_disables_itself(clock):
     calls: list[int] = []
     run = make_run()
     view = LiveView(run, on_stop=lambda: calls.append(1))
-    view._stop.click()
-    assert calls == [1] and view._stop.disabled and view._stop.description == "Stopping…"
+    view.click_stop()
+    shown = view.snapshot()
+    assert calls == [1] and not shown.stop_enabled and shown.stop_label == "Stopping…"
     assert run.status == "running"
 
 
-def test_status_chip_thread_and_marks_follow_the_run(clock):
-    run = make_run({"a": "x", "b": "y"})
-    view = LiveView(run, on_stop=lambda: None, source="simulator")
-    assert "● running" in view._header.value and "simulator" in view._header.value
+def test_the_header_shows_the_running_status_and_the_source(clock):
+    view = LiveView(make_run({"a": "x"}), on_stop=lambda: None, source="simulator")
+    header = view.snapshot().header
+    assert "● running" in header and "simulator" in header
+
+
+def test_the_header_shows_the_thread_id_the_server_sent_escaped(clock):
+    run = make_run({"a": "x"})
+    view = LiveView(run, on_stop=lambda: None)
     run.apply(Event("metadata", {"thread_id": "th-<1>"}))
     view.refresh()
-    assert "th-&lt;1&gt;" in view._header.value
+    assert "th-&lt;1&gt;" in view.snapshot().header
+
+
+def test_a_tab_title_marks_its_tasks_status(clock):
+    run = make_run({"a": "x", "b": "y"})
+    view = LiveView(run, on_stop=lambda: None)
     out(run, RESULT, "a")
     view.refresh()
-    assert view._tab.titles[0] == "✔ a"
+    assert view.snapshot().titles[:2] == ("✔ a", "○ b")
+
+
+def test_an_error_shows_escaped_in_the_footer(clock):
+    run = make_run({"a": "x"})
+    view = LiveView(run, on_stop=lambda: None)
     run.apply(Event("error", {"error": "Oops", "message": "<x>"}))
     view.refresh()
-    assert "&lt;x&gt;" in view._footer.value
+    assert "&lt;x&gt;" in view.snapshot().footer
+
+
+def test_a_failed_run_shows_failed_in_the_header_and_on_its_unfinished_tasks(clock):
+    run = make_run({"a": "x", "b": "y"})
+    view = LiveView(run, on_stop=lambda: None)
+    out(run, RESULT, "a")
+    run.apply(Event("error", {"error": "Oops", "message": "<x>"}))
     run.finish("closed")
     view.refresh()
-    assert "✖ failed" in view._header.value and view._tab.titles[:2] == ("✔ a", "✖ b")
+    shown = view.snapshot()
+    assert "✖ failed" in shown.header and shown.titles[:2] == ("✔ a", "✖ b")
+
+
+def test_a_stopped_view_shows_nothing_new(clock):
+    run = make_run({"a": "x"})
+    view = LiveView(run, on_stop=lambda: None)
     view.stop()
     run.apply(Event("metadata", {"thread_id": "th-after-stop"}))
     view.refresh()
-    assert "th-after-stop" not in view._header.value  # stopped: the transcript shows the rest
+    assert "th-after-stop" not in view.snapshot().header  # stopped: the transcript shows the rest
+
+
+def test_closing_the_widgets_leaves_the_run_as_it_was(clock):
+    run = make_run({"a": "x"})
+    out(run, "kept\n", "a")
+    view = LiveView(run, on_stop=lambda: None)
     version = run.version
     view.close_widgets()
-    assert run.version == version  # views never modify the run
+    assert run.version == version and run.tasks["a"].stdout == "kept\n"  # views never modify the run
 
 
 # ----- flusher -----
