@@ -3,13 +3,14 @@
 Importing this package is cheap: httpx and ipywidgets load only when a run starts or a view
 is shown. The layers, each importing only those before it::
 
-    errors, text, secrets -> protocol -> run -> recordings -> client -> views -> magics
+    json_types, errors, text, secrets, settings, repos, files -> protocol -> run -> recordings -> changes -> client
+    -> views -> magics
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .errors import (
     APIConnectionError,
@@ -17,8 +18,11 @@ from .errors import (
     AuthenticationError,
     CloudCodeError,
     ConfigurationError,
+    GitHubError,
+    GitUnavailable,
     InvalidRequestError,
     NotFoundError,
+    PullRefused,
     RateLimitError,
     RequestRejectedError,
     RunCancelled,
@@ -58,6 +62,7 @@ __all__ = [
     "RunFailedError",
     "ServerError",
     "UnexpectedResponseError",
+    "GitHubError",
     "PullRefused",
     "GitUnavailable",
     "load_ipython_extension",
@@ -79,14 +84,13 @@ _LAZY = {
     "Commit": "cc_jupyter.run.changes",
     "FileChange": "cc_jupyter.run.changes",
     "PushedRef": "cc_jupyter.run.changes",
-    "PullRefused": "cc_jupyter.client.git_clone",
-    "GitUnavailable": "cc_jupyter.client.git_clone",
     "Request": "cc_jupyter.protocol.request",
 }
 
 if TYPE_CHECKING:
+    from IPython.core.interactiveshell import InteractiveShell
+
     from .client.api import ainvoke, invoke, prepare, start
-    from .client.git_clone import GitUnavailable, PullRefused
     from .client.handle import RunHandle
     from .protocol.request import Request
     from .recordings.reader import load_run
@@ -95,7 +99,7 @@ if TYPE_CHECKING:
     from .run.task import TaskState
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
@@ -103,14 +107,14 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'cc_jupyter' has no attribute {name!r}")
 
 
-def load_ipython_extension(ipython: Any) -> None:
+def load_ipython_extension(ipython: InteractiveShell) -> None:
     """``%load_ext cc_jupyter``: register ``%%cloudcode`` and ``%cloudcode``."""
     from .magics.extension import load
 
     load(ipython)
 
 
-def unload_ipython_extension(ipython: Any) -> None:
+def unload_ipython_extension(ipython: InteractiveShell) -> None:
     """``%unload_ext cc_jupyter``: stop what is running and remove the magics."""
     from .magics.extension import unload
 

@@ -10,7 +10,7 @@ import sys
 from collections.abc import MutableMapping
 from pathlib import Path
 
-from .secrets import SECRET_ENVIRONMENT_VARIABLES
+from .settings import SECRET_ENVIRONMENT_VARIABLES, has_display
 
 QUICKSTART = Path("notebooks") / "01-quickstart.ipynb"
 NEXT_STEPS = """\
@@ -98,5 +98,4 @@ def run_headless(notebook: Path) -> int:
 def _can_open_browser() -> bool:
     if sys.platform in ("darwin", "win32"):
         return True
-    has_display = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("BROWSER"))
-    return has_display and shutil.which("jupyter") is not None
+    return has_display() and shutil.which("jupyter") is not None

@@ -12,10 +12,10 @@
     │   └── ServerError             5xx
     ├── UnexpectedResponseError     a 200 that is not an event stream
     ├── RunFailedError              the run started, then ended failed or disconnected (.run)
-    ├── GitHubError                 reading what a run pushed failed (client.github; shown, never raised
+    ├── GitHubError                 reading what a run pushed failed (changes.github; shown, never raised
     │                               past the run: the run's .changes.error holds the sentence)
     └── PullRefused                 %cloudcode pull will not fast-forward; names what is in the way
-        └── GitUnavailable          no git executable (client.git_clone)
+        └── GitUnavailable          no git executable (changes.git)
     RunCancelled                    Ctrl-C / Interrupt kernel stopped a run (a KeyboardInterrupt; .run)
 
 Nothing is ever retried: a request starts a paid run that may push commits.
@@ -23,7 +23,10 @@ Nothing is ever retried: a request starts a paid run that may push commits.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .run.state import Run
 
 
 class CloudCodeError(Exception):
@@ -93,15 +96,30 @@ class UnexpectedResponseError(CloudCodeError):
 class RunFailedError(CloudCodeError):
     """A run that had started ended failed or disconnected; ``run`` keeps what arrived."""
 
-    def __init__(self, message: str, run: Any = None) -> None:
+    def __init__(self, message: str, run: Run | None = None) -> None:
         super().__init__(message)
         self.run = run
+
+
+class GitHubError(CloudCodeError):
+    """One call to GitHub's API failed; the message is one sentence, without the token."""
+
+
+class PullRefused(CloudCodeError):
+    """Nothing was changed: ``str()`` says what is in the way and the git command that resolves it.
+
+    (The one exception, a fast-forward stopped by the timeout, says so in its message.)
+    """
+
+
+class GitUnavailable(PullRefused):
+    """``git`` is not on PATH or cannot be run."""
 
 
 class RunCancelled(KeyboardInterrupt):
     """Ctrl-C / Interrupt kernel stopped a run; what arrived is kept on ``.run``."""
 
-    def __init__(self, run: Any) -> None:
+    def __init__(self, run: Run) -> None:
         super().__init__("run cancelled")
         self.run = run
 

@@ -4,7 +4,8 @@
 
 A URL may come from the user, a recording, git's configuration or an agent's output, so every
 function here is total (None or False for what is not a repository URL) and bounded, and nothing
-shown keeps the user information, query or fragment a URL may carry.
+shown keeps the user information, query or fragment a URL may carry. This is also the one home of
+the grammar of URL credentials: stripped from a URL here, found inside any text by the masker.
 """
 
 from __future__ import annotations
@@ -19,6 +20,16 @@ _URL = re.compile(
 _SCP = re.compile(r"^(?:[^@/\s]{1,100}@)?(?P<host>[^:/\s@]{1,253}):(?P<path>(?!//)\S{1,400})$")
 _NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 _USERINFO = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]{0,20}://)[^/@?#]{0,1000}@")
+
+# URL credentials inside any text (a log line, git's output), for the masker: ``://user:password@``,
+# and ``http(s)://TOKEN@`` (a token as the user name). Bounded, so that every match is bounded.
+_USER, _PASSWORD = 128, 512
+CREDENTIALS_IN_TEXT = (
+    rf"://(?P<credentials>[^/\s:@]{{1,{_USER}}}:[^/\s@]{{1,{_PASSWORD}}})@"
+    rf"|(?i:https?)://(?P<user>[^/\s:@?#]{{1,{_USER}}})@"
+)
+CREDENTIALS_STARTING = rf"://(?P<credentials>[^/\s:@]{{1,{_USER}}}:[^/\s@]{{0,{_PASSWORD}}})\Z"  # cut off at the end
+LONGEST_CREDENTIALS = 3 + _USER + 1 + _PASSWORD + 1  # "://user:password@"
 _SSH_SCHEMES = ("ssh://", "git+ssh://", "ssh+git://")
 
 
@@ -39,6 +50,25 @@ def split_repo_url(url: str) -> tuple[str, str, str] | None:
     if not (_NAME.fullmatch(owner) and _NAME.fullmatch(name)) or name in (".", ".."):
         return None
     return host, owner, name
+
+
+def canonical_url(url: str) -> str | None:
+    """``https://HOST/OWNER/REPO`` for a repository URL in any form above: the scp and ssh forms
+    become https (an SSH port dropped), ``.git`` and GitHub's host aliases go; None when ``url``
+    names no repository."""
+    parts = split_repo_url(url)
+    if parts is None:
+        return None
+    host = parts[0].split(":")[0] if is_ssh(url) else parts[0]
+    return f"https://{_HOST_ALIASES.get(host, host)}/{parts[1]}/{parts[2]}"
+
+
+def short_name(url: str) -> str:
+    """``OWNER/REPO`` for a repository on github.com, the URL as :func:`shown_url` shows it otherwise."""
+    parts = split_repo_url(url)
+    if parts is not None and host_of(url) == GITHUB_HOST:
+        return f"{parts[1]}/{parts[2]}"
+    return shown_url(url).rstrip("/").removesuffix(".git")
 
 
 def host_of(url: str) -> str | None:

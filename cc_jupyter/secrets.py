@@ -11,16 +11,15 @@ from __future__ import annotations
 import base64
 import bisect
 import json
-import os
 import re
 from collections.abc import Iterable
-from typing import Any
 from urllib.parse import quote, quote_plus
 
 from .errors import InvalidRequestError
+from .json_types import JSON
+from .repos import CREDENTIALS_IN_TEXT, CREDENTIALS_STARTING, LONGEST_CREDENTIALS
 from .text import ESCAPE, INVISIBLE
 
-SECRET_ENVIRONMENT_VARIABLES = ("CLOUDCODE_API_KEY", "GITHUB_TOKEN", "GH_TOKEN")
 MASK = "****"
 MIN_SECRET_LENGTH = 6  # shorter known values are not masked: they would hide ordinary words
 MIN_ENCODED_LENGTH = 8  # an encoded form shorter than this is not masked (it would hide ordinary text)
@@ -28,26 +27,17 @@ MIN_ENCODED_LENGTH = 8  # an encoded form shorter than this is not masked (it wo
 # Classic tokens are prefix + 36 characters, fine-grained ones github_pat_ + 82. The classic
 # body never runs into the next token's prefix, so two tokens side by side are both masked.
 TOKEN_SHAPE = r"gh[pousr]_(?:(?!gh[pousr]_)[A-Za-z0-9]){20,255}|github_pat_[A-Za-z0-9_]{20,255}"
-_USER, _PASSWORD = 128, 512  # bounds of URL credentials, so that every match is bounded
-_SHAPES = re.compile(
-    rf"(?P<token>{TOKEN_SHAPE})|://(?P<credentials>[^/\s:@]{{1,{_USER}}}:[^/\s@]{{1,{_PASSWORD}}})@"
-    rf"|(?i:https?)://(?P<user>[^/\s:@?#]{{1,{_USER}}})@"  # a token as the user name: https://TOKEN@host
-)
+_SHAPES = re.compile(rf"(?P<token>{TOKEN_SHAPE})|{CREDENTIALS_IN_TEXT}")
 _KIND = {"token": "token", "credentials": "credentials", "user": "credentials"}
-_LONGEST_SHAPE = 3 + _USER + 1 + _PASSWORD + 1  # "://user:password@"
+_LONGEST_SHAPE = LONGEST_CREDENTIALS
 # The start of a token or of URL credentials at the very end of a text that is still arriving.
 _TRAILING = re.compile(
     r"(?P<token>\bgh(?:[pousr](?:_[A-Za-z0-9]*)?)?|\bgithub_(?:p(?:a(?:t(?:_[A-Za-z0-9_]*)?)?)?)?)\Z"
-    rf"|://(?P<credentials>[^/\s:@]{{1,{_USER}}}:[^/\s@]{{0,{_PASSWORD}}})\Z"
+    rf"|{CREDENTIALS_STARTING}"
 )
 _NOISE = re.compile(f"{ESCAPE.pattern}|\\r|[{INVISIBLE}]")
 _NOISE_CHARACTER = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{INVISIBLE}]")
 _COLOUR = re.compile(r"\x1b\[[0-9;:]*m")
-
-
-def environment_secrets() -> list[str]:
-    """The secret values set in the environment (each stripped), to be masked."""
-    return [value.strip() for name in SECRET_ENVIRONMENT_VARIABLES if (value := os.environ.get(name, "")).strip()]
 
 
 def mask_hint(secret: str | None) -> str:
@@ -105,7 +95,7 @@ class SecretMasker:
         # The most visible characters one match can span: what a stream must hold back.
         self.window = max([_LONGEST_SHAPE, *map(len, values)])
 
-    def __reduce__(self) -> tuple[Any, ...]:
+    def __reduce__(self) -> tuple[type[SecretMasker], tuple[()]]:
         return (SecretMasker, ())  # a pickled masker never carries the secret values
 
     def __repr__(self) -> str:
@@ -166,7 +156,7 @@ class SecretMasker:
                     return len(visible) - size
         return None
 
-    def deep(self, value: Any, depth: int = 0) -> Any:
+    def deep(self, value: JSON, depth: int = 0) -> JSON:
         """Mask every string (dict keys too) inside JSON-like data, returning new containers."""
         if isinstance(value, str):
             return self.text(value)

@@ -21,8 +21,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from cc_jupyter.magics.demo import simulator_rules
-from cc_jupyter.recordings.recorder import DEFAULT_DIRECTORY
-from cc_jupyter.secrets import SECRET_ENVIRONMENT_VARIABLES
+from cc_jupyter.settings import DEFAULT_RECORD_DIR, SECRET_ENVIRONMENT_VARIABLES
 from cc_jupyter.simulator import Simulator
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -48,7 +47,7 @@ def main() -> None:
         os.environ.pop(name, None)
     paths = [Path(p).resolve() for p in sys.argv[1:]] or sorted(NOTEBOOKS.glob("*.ipynb"))
     if not sys.argv[1:]:
-        shutil.rmtree(NOTEBOOKS / DEFAULT_DIRECTORY, ignore_errors=True)  # every recording made anew
+        shutil.rmtree(NOTEBOOKS / DEFAULT_RECORD_DIR, ignore_errors=True)  # every recording made anew
     with Simulator(host="127.0.0.1", port=0, quiet=True, rules=simulator_rules(NOTEBOOKS)) as simulator:
         os.environ.update(CLOUDCODE_DEMO="1", CLOUDCODE_DEMO_URL=simulator.url, CLOUDCODE_REPLAY="never")
         for path in paths:

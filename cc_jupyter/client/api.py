@@ -1,21 +1,28 @@
-"""The public client: ``invoke`` (blocking), ``ainvoke`` (async) and ``start`` (background)."""
+"""The public client: ``invoke`` (blocking), ``ainvoke`` (async) and ``start`` (background).
+
+``invoke`` and ``ainvoke`` take the parameters of one function, :func:`call_of`, which checks
+them and turns them into a :class:`Call`; the two only differ in how they wait.
+"""
 
 from __future__ import annotations
 
+import inspect
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, ParamSpec, TypeVar, Union
 
 from ..errors import CloudCodeError
 from ..protocol.request import Request, build_request
-from ..protocol.settings import Settings, env_settings
-from ..recordings.recorder import DEFAULT_DIRECTORY, Recorder
+from ..recordings.recorder import Recorder
 from ..run.state import Run
+from ..settings import CONNECT_TIMEOUT, DEFAULT_RECORD_DIR, GITHUB_TIMEOUT, Settings, env_settings
 from .handle import RunHandle, without_traceback
-from .transport import DEFAULT_CONNECT_TIMEOUT
 
 Record = Union[bool, str, "os.PathLike[str]", None]  # what ``record=`` takes
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 
 def prepare(
@@ -32,18 +39,18 @@ def prepare(
     return build_request(prompt, tasks, settings=settings or env_settings(), **options)
 
 
-def recorder_for(record: Record, **options: Any) -> Recorder | None:
+def recorder_for(record: Record, settings: Settings | None = None, **options: Any) -> Recorder | None:
     """The recorder ``record`` asks for: ``True`` (into ``CLOUDCODE_RECORD_DIR``, else
     ``.cloudcode/runs``), a directory, ``False``; ``None`` records only when
     ``CLOUDCODE_RECORD_DIR`` is set."""
     if record is False:
         return None
-    directory = os.environ.get("CLOUDCODE_RECORD_DIR", "").strip()
+    directory = (settings or env_settings()).record_dir
     if record is None and not directory:
         return None
     if record is not None and record is not True:
         directory = os.fspath(record)
-    return Recorder(Path(directory or DEFAULT_DIRECTORY), **options)
+    return Recorder(Path(directory or DEFAULT_RECORD_DIR), **options)
 
 
 def start(
@@ -51,7 +58,7 @@ def start(
     *,
     run: Run | None = None,
     idle_timeout: float | None = None,
-    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    connect_timeout: float = CONNECT_TIMEOUT,
     recorder: Recorder | None = None,
     github_api: str | None = None,
     github_timeout: float | None = None,
@@ -60,17 +67,40 @@ def start(
     """Start ``request`` on the background loop and return its handle at once.
 
     Pass ``run`` (made with ``Run(request)``) to show a view of it before any I/O starts.
-    ``changes``: read from GitHub what the run pushed (``run.changes``); ``github_api``
-    overrides the API's base URL (default: derived from the repository URL)."""
-    from .lifecycle import CHANGES_TIMEOUT, run_to_end
+    ``changes``: read from GitHub what the run pushed (``run.changes``); ``github_api`` is the
+    GitHub API the user configured (default: https://api.github.com)."""
+    from .lifecycle import run_to_end
 
     run = run if run is not None else Run(request)
     coro = run_to_end(request, run, idle_timeout=idle_timeout, connect_timeout=connect_timeout, recorder=recorder,
-                      github_api=github_api, github_timeout=github_timeout or CHANGES_TIMEOUT, watch_changes=changes)
+                      github_api=github_api, github_timeout=github_timeout or GITHUB_TIMEOUT, watch_changes=changes)
     return RunHandle(run, coro)
 
 
-def invoke(
+@dataclass(frozen=True)
+class Call:
+    """One call of :func:`invoke` or :func:`ainvoke`, checked: the request and how to run it."""
+
+    request: Request
+    recorder: Recorder | None
+    idle_timeout: float | None
+    connect_timeout: float
+    github_api: str | None
+    changes: bool
+
+    def start(self) -> RunHandle:
+        return start(self.request, idle_timeout=self.idle_timeout, connect_timeout=self.connect_timeout,
+                     recorder=self.recorder, github_api=self.github_api, changes=self.changes)
+
+    async def run(self) -> Run:
+        from .lifecycle import run_to_end
+
+        return await run_to_end(self.request, Run(self.request), idle_timeout=self.idle_timeout,
+                                connect_timeout=self.connect_timeout, recorder=self.recorder,
+                                github_api=self.github_api, watch_changes=self.changes)
+
+
+def call_of(
     prompt: str | None = None,
     *,
     tasks: Mapping[str, str] | None = None,
@@ -82,11 +112,35 @@ def invoke(
     api_key: str | None = None,
     github_token: str | None = None,
     idle_timeout: float | None = None,
-    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    connect_timeout: float = CONNECT_TIMEOUT,
     record: Record = None,
     changes: bool = True,
     github_api_url: str | None = None,
-) -> Run:
+) -> Call:
+    """The parameters of :func:`invoke` and :func:`ainvoke`, checked (no I/O)."""
+    settings = env_settings()
+    request = prepare(
+        prompt, tasks=tasks, settings=settings, repo=repo, branch=branch, haiku=haiku, thread_id=thread_id,
+        api_url=api_url, api_key=api_key, github_token=github_token,
+    )
+    return Call(request, recorder_for(record, settings), idle_timeout, connect_timeout,
+                github_api_url or settings.github_api_url, changes)
+
+
+def _parameters_of(source: Callable[_P, object]) -> Callable[[Callable[..., _T]], Callable[_P, _T]]:
+    """Give the decorated function ``source``'s parameters, for type checkers, ``help()`` and
+    completion alike: the parameters are written once."""
+
+    def adopt(function: Callable[..., _T]) -> Callable[_P, _T]:
+        returns = inspect.signature(function).return_annotation
+        function.__signature__ = inspect.signature(source).replace(return_annotation=returns)  # type: ignore[attr-defined]
+        return function
+
+    return adopt
+
+
+@_parameters_of(call_of)
+def invoke(*args: Any, **kwargs: Any) -> Run:
     """Run the agent on ``repo`` and return the finished :class:`~cc_jupyter.Run`.
 
     Give ``prompt`` for one task, or ``tasks`` (name -> prompt) for a parallel run. Settings not
@@ -98,47 +152,17 @@ def invoke(
     ``record`` writes a recording as the run streams (``True``, a directory; see
     :func:`recorder_for`); ``cc_jupyter.load_run(run.recording)`` reads it back. ``changes``
     reads from GitHub what the run pushed into ``run.changes`` (``github_api_url``, else
-    ``CLOUDCODE_GITHUB_API_URL``, else derived from ``repo``).
+    ``CLOUDCODE_GITHUB_API_URL``, else https://api.github.com).
     Ctrl-C cancels and raises :class:`~cc_jupyter.RunCancelled` (its ``.run`` keeps what arrived).
     """
-    request = prepare(
-        prompt, tasks=tasks, repo=repo, branch=branch, haiku=haiku, thread_id=thread_id,
-        api_url=api_url, api_key=api_key, github_token=github_token,
-    )
-    api = github_api_url or env_settings().github_api_url
-    return start(request, idle_timeout=idle_timeout, connect_timeout=connect_timeout, recorder=recorder_for(record),
-                 github_api=api, changes=changes).wait()
+    return call_of(*args, **kwargs).start().wait()
 
 
-async def ainvoke(
-    prompt: str | None = None,
-    *,
-    tasks: Mapping[str, str] | None = None,
-    repo: str | None = None,
-    branch: str | None = None,
-    haiku: bool = False,
-    thread_id: str | None = None,
-    api_url: str | None = None,
-    api_key: str | None = None,
-    github_token: str | None = None,
-    idle_timeout: float | None = None,
-    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
-    record: Record = None,
-    changes: bool = True,
-    github_api_url: str | None = None,
-) -> Run:
-    """Async twin of :func:`invoke`, for code already running in an event loop."""
-    from .lifecycle import run_to_end
-
-    request = prepare(
-        prompt, tasks=tasks, repo=repo, branch=branch, haiku=haiku, thread_id=thread_id,
-        api_url=api_url, api_key=api_key, github_token=github_token,
-    )
+@_parameters_of(call_of)
+async def ainvoke(*args: Any, **kwargs: Any) -> Run:
+    """Async twin of :func:`invoke` (the same parameters), for code already running in an event loop."""
+    call = call_of(*args, **kwargs)
     try:
-        return await run_to_end(
-            request, Run(request), idle_timeout=idle_timeout, connect_timeout=connect_timeout,
-            recorder=recorder_for(record), github_api=github_api_url or env_settings().github_api_url,
-            watch_changes=changes,
-        )
+        return await call.run()
     except CloudCodeError as error:
         raise without_traceback(error) from None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Coroutine
-from typing import Any
 
 from ..errors import CloudCodeError, RunCancelled
 from ..run.state import Run
@@ -21,17 +20,17 @@ class RunHandle:
     streams, after it ended — and the run always settles with a final status.
     """
 
-    def __init__(self, run: Run, coro: Coroutine[Any, Any, Any], loop: BackgroundLoop = background) -> None:
+    def __init__(self, run: Run, coro: Coroutine[object, object, object], loop: BackgroundLoop = background) -> None:
         self.run = run
         self._loop = loop
         self._settled = threading.Event()
         self._callbacks: list[Callable[[RunHandle], None]] = []
-        self._task: asyncio.Task[Any] | None = None
+        self._task: asyncio.Task[None] | None = None
         self._cancel_requested = False
         self._error: CloudCodeError | None = None  # what failed before the stream started
         self._future = loop.submit(self._guard(coro))
 
-    async def _guard(self, coro: Coroutine[Any, Any, Any]) -> None:
+    async def _guard(self, coro: Coroutine[object, object, object]) -> None:
         self._task = asyncio.current_task()
         try:
             if self._cancel_requested:

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import asyncio
 
+from ..changes.github import head_before, read_changes
 from ..errors import CloudCodeError
 from ..protocol.request import Request
 from ..recordings.recorder import Recorder
 from ..run.changes import Changes
 from ..run.state import Run
-from .github import head_before, read_changes
-from .transport import DEFAULT_CONNECT_TIMEOUT, stream_into
+from ..settings import CONNECT_TIMEOUT, GITHUB_TIMEOUT, HEAD_TIMEOUT
+from .transport import stream_into
 
-CHANGES_TIMEOUT = 10.0  # seconds for reading what a run pushed
-HEAD_TIMEOUT = 5.0  # seconds for reading the head before it starts
 OUTPUT_READ = 1 << 20  # characters of each task's output read for git's push lines (its end)
 
 
@@ -28,9 +27,9 @@ async def run_to_end(
     *,
     recorder: Recorder | None = None,
     idle_timeout: float | None = None,
-    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    connect_timeout: float = CONNECT_TIMEOUT,
     github_api: str | None = None,
-    github_timeout: float = CHANGES_TIMEOUT,
+    github_timeout: float = GITHUB_TIMEOUT,
     watch_changes: bool = True,
 ) -> Run:
     """Stream ``request`` into ``run``; with ``watch_changes``, ``run.changes`` says what it pushed

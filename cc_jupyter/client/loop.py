@@ -11,7 +11,9 @@ import asyncio
 import concurrent.futures
 import threading
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TypeVar
+
+_T = TypeVar("_T")
 
 
 class BackgroundLoop:
@@ -33,6 +35,7 @@ class BackgroundLoop:
                     asyncio.set_event_loop(loop)
                     loop.call_soon(ready.set)
                     loop.run_forever()
+                    loop.run_until_complete(loop.shutdown_asyncgens())
 
                 self._thread = threading.Thread(target=serve, name="cc_jupyter-io", daemon=True)
                 self._thread.start()
@@ -40,12 +43,39 @@ class BackgroundLoop:
                 self._loop = loop
             return self._loop
 
-    def submit(self, coro: Coroutine[Any, Any, Any]) -> concurrent.futures.Future[Any]:
+    def submit(self, coro: Coroutine[object, object, _T]) -> concurrent.futures.Future[_T]:
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
 
-    def call_soon(self, callback: Callable[[], Any]) -> None:
+    def call_soon(self, callback: Callable[[], object]) -> None:
         """Run ``callback`` on the loop thread (from any thread)."""
         self.loop.call_soon_threadsafe(callback)
+
+    @property
+    def running(self) -> bool:
+        """Whether the loop's thread is alive."""
+        with self._lock:
+            return self._thread is not None and self._thread.is_alive()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Cancel what still runs on the loop, stop it and join its thread (``%unload_ext``).
+        Idempotent; the next :meth:`submit` starts a new loop."""
+        with self._lock:
+            loop, thread = self._loop, self._thread
+            self._loop = self._thread = None
+        if loop is None or thread is None or not thread.is_alive():
+            return
+
+        async def wind_down() -> None:
+            others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in others:
+                task.cancel()
+            await asyncio.gather(*others, return_exceptions=True)
+            loop.stop()
+
+        asyncio.run_coroutine_threadsafe(wind_down(), loop)
+        thread.join(timeout)
+        if not thread.is_alive():
+            loop.close()
 
 
 background = BackgroundLoop()

@@ -9,9 +9,6 @@ no exception that may carry a secret (headers, body) reaches the caller.
 from __future__ import annotations
 
 import asyncio
-import functools
-import os
-import ssl
 import time
 from collections.abc import AsyncIterator
 
@@ -25,29 +22,18 @@ from ..protocol.status import error_for_status, not_an_event_stream
 from ..protocol.threads import should_resend_without_thread, thread_id_from_headers, thread_id_to_send
 from ..recordings.recorder import Recorder
 from ..run.state import Run, RunError
+from ..settings import CONNECT_TIMEOUT
 from ..text import one_line
+from ..tls import tls_context
 
-DEFAULT_CONNECT_TIMEOUT = 15.0
 _ERROR_BODY_LIMIT = 64 * 1024
 
 
-def make_client(connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> httpx.AsyncClient:
+def make_client(connect_timeout: float = CONNECT_TIMEOUT) -> httpx.AsyncClient:
     """No read timeout: a run is silent for minutes while the model thinks."""
     timeout = httpx.Timeout(connect=connect_timeout, read=None, write=60.0, pool=connect_timeout)
     return httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=True, verify=tls_context())
 
-
-@functools.cache
-def tls_context() -> ssl.SSLContext:
-    """httpx's default verification (certifi's CAs, or SSL_CERT_FILE / SSL_CERT_DIR), built once:
-    loading the CA bundle costs tens of milliseconds, which every run would pay again."""
-    import certifi
-
-    cafile = os.environ.get("SSL_CERT_FILE") or None
-    capath = os.environ.get("SSL_CERT_DIR") or None
-    if cafile is None and capath is None:
-        cafile = certifi.where()
-    return ssl.create_default_context(cafile=cafile, capath=capath)
 
 
 async def stream_into(
@@ -55,7 +41,7 @@ async def stream_into(
     run: Run,
     *,
     client: httpx.AsyncClient | None = None,
-    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    connect_timeout: float = CONNECT_TIMEOUT,
     idle_timeout: float | None = None,
     recorder: Recorder | None = None,
 ) -> Run:

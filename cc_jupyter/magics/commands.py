@@ -13,13 +13,13 @@ from typing import Any, Protocol
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import MagicArgumentParser
 
+from ..files import Unreadable
 from ..protocol.request import check_thread_id
-from ..protocol.settings import Settings
 from ..recordings.library import Library
-from ..recordings.parse import Unreadable
 from ..recordings.parse import read as read_recording
 from ..run.changes import Changes
 from ..secrets import SecretMasker, clean_secret, mask_hint
+from ..settings import DIFF_TIMEOUT, Settings
 from ..text import clip, strip_escapes
 from ..views.style import format_duration, repo_label
 from .config import CloudCode
@@ -50,7 +50,6 @@ class CommandHost(Protocol):
 
 
 RECORDED_SHOWN = 20  # recorded runs listed by %cloudcode history
-_READ_AGAIN_TIMEOUT = 60.0  # seconds %cloudcode diff waits for GitHub when reading changes again
 
 Handler = Callable[["CommandHost", argparse.Namespace], None]
 
@@ -261,7 +260,7 @@ def _diff(magics: CommandHost, args: argparse.Namespace) -> None:
 def _pull(magics: CommandHost, args: argparse.Namespace) -> None:
     import sys
 
-    from ..client.git_clone import pull
+    from ..changes.pull import pull
 
     picked = _pick(magics, args.which)
     changes = picked.changes
@@ -363,14 +362,14 @@ def _pick(magics: CommandHost, which: str | None) -> _Picked:
 
 
 def _read_again(magics: CommandHost, picked: _Picked, changes: Changes) -> Changes:
-    from ..client.github import read_changes
+    from ..changes.github import read_changes
     from ..client.loop import background
 
     settings = magics.settings()
     again = read_changes(picked.repo, changes.branch, changes.before, settings.github_token,
                          api=settings.github_api_url, masker=magics.masker())
     try:
-        fresh: Changes = background.submit(again).result(timeout=_READ_AGAIN_TIMEOUT)
+        fresh: Changes = background.submit(again).result(timeout=DIFF_TIMEOUT)
     except FutureTimeout:  # read_changes bounds itself; this is the belt to its braces
         return changes
     # Read now: when it still fails, its reason is the current one; what git said it pushed is kept.

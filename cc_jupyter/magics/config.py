@@ -6,14 +6,11 @@ notebook. They come from the environment or ``%cloudcode login``.
 
 from __future__ import annotations
 
-import os
-
 from traitlets import Bool, Enum, Float, Int, Unicode
 from traitlets.config import Configurable
 
-from ..recordings.recorder import DEFAULT_DIRECTORY
-
-REPLAY_CHOICES = ("auto", "never", "only")
+from .. import settings as defaults
+from ..settings import REPLAY_CHOICES
 
 
 class CloudCode(Configurable):
@@ -25,16 +22,16 @@ class CloudCode(Configurable):
     haiku = Bool(False, help="Use the Haiku model by default.").tag(config=True)
     text = Bool(False, help="Render runs as plain text instead of widgets.").tag(config=True)
     idle_timeout = Float(
-        0.0,
+        defaults.IDLE_TIMEOUT,
         help="Give up when no event arrived for this many seconds (0 = never; runs think for minutes; "
         "keep-alive pings do not count).",
     ).tag(config=True)
-    connect_timeout = Float(15.0, help="Seconds to wait for the connection to the API.").tag(config=True)
+    connect_timeout = Float(defaults.CONNECT_TIMEOUT, help="Seconds to wait for the connection to the API.").tag(config=True)
     github_api_url = Unicode(
         "", help="GitHub's REST API, to read what runs pushed (falls back to CLOUDCODE_GITHUB_API_URL, then "
-        "https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise)."
+        "https://api.github.com; for GitHub Enterprise: https://HOST/api/v3)."
     ).tag(config=True)
-    github_timeout = Float(10.0, help="Seconds to wait for GitHub when reading what a run pushed.").tag(config=True)
+    github_timeout = Float(defaults.GITHUB_TIMEOUT, help="Seconds to wait for GitHub when reading what a run pushed.").tag(config=True)
     record = Bool(True, help="Write every run to a recording as it streams.").tag(config=True)
     record_dir = Unicode(
         "", help="Where recordings go (falls back to CLOUDCODE_RECORD_DIR, then .cloudcode/runs next to the notebook)."
@@ -48,18 +45,14 @@ class CloudCode(Configurable):
     interpolate = Bool(
         False, help="Expand {name} in every cell's prompt, as -i does (In, Out, Err too); off: prompts are sent verbatim."
     ).tag(config=True)
-    interpolate_limit = Int(4000, help="Characters of one expanded value (more are clipped, saying how many).").tag(
+    interpolate_limit = Int(defaults.INTERPOLATE_LIMIT, help="Characters of one expanded value (more are clipped, saying how many).").tag(
         config=True
     )
     replay_speed = Float(
-        10.0, help="How many times faster than recorded a replay plays (0 = at once); silences are cut to 1 s."
+        defaults.REPLAY_SPEED, help="How many times faster than recorded a replay plays (0 = at once); silences are cut to 1 s."
     ).tag(config=True)
 
-    def replay_mode(self) -> str:
-        if self.replay:
-            return str(self.replay)
-        from_environment = os.environ.get("CLOUDCODE_REPLAY", "").strip().lower()
-        return from_environment if from_environment in REPLAY_CHOICES else "auto"
-
-    def recordings_directory(self) -> str:
-        return self.record_dir or os.environ.get("CLOUDCODE_RECORD_DIR", "").strip() or str(DEFAULT_DIRECTORY)
+    def configured(self) -> dict[str, str | None]:
+        """The settings given here, by :class:`~cc_jupyter.settings.Settings` field name (empty: not given)."""
+        names = ("api_url", "repo", "branch", "github_api_url", "record_dir", "replay")
+        return {name: str(getattr(self, name)) or None for name in names}

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..files import Unreadable, read_untrusted_text
-from ..protocol.settings import Settings, env_settings
+from ..settings import Settings, demo_url
+
+if TYPE_CHECKING:
+    from ..simulator import Simulator
 
 DEMO_REPO = "https://github.com/cc-jupyter-demo/hello-notebook"
 DEMO_KEY = "demo-key-not-a-secret"
@@ -36,7 +40,7 @@ class DemoMode:
     """Owns an in-process simulator while demo mode is on."""
 
     def __init__(self) -> None:
-        self.simulator: Any = None
+        self.simulator: Simulator | None = None
         self.url: str | None = None
 
     @property
@@ -44,9 +48,9 @@ class DemoMode:
         return self.url is not None
 
     def start(self) -> str:
-        external = os.environ.get("CLOUDCODE_DEMO_URL")
+        external = demo_url()
         if external:  # a simulator started outside the kernel (tests, binder) is reused
-            self.url = external.rstrip("/")
+            self.url = external
             return self.url
         if self.simulator is None:
             from ..simulator import Simulator
@@ -61,18 +65,14 @@ class DemoMode:
         self.simulator = None
         self.url = None
 
-    def settings(self, repo: str | None, branch: str | None) -> Settings:
+    def settings(self, configured: Settings) -> Settings:
+        """``configured`` (repository, branch, recordings) on the simulator, with its key and token."""
         assert self.url is not None
-        env = env_settings({k: v for k, v in os.environ.items() if k.startswith(("CLOUDCODE_REPO", "CLOUDCODE_BRANCH"))})
-        return Settings(
+        return replace(
+            configured,
             api_url=self.url,
             api_key=DEMO_KEY,
             github_token=DEMO_TOKEN,
-            repo=repo or env.repo or DEMO_REPO,
-            branch=branch or env.branch,
+            repo=configured.repo or DEMO_REPO,
             github_api_url=self.url + "/github",
         )
-
-
-def demo_requested_by_environment() -> bool:
-    return os.environ.get("CLOUDCODE_DEMO", "").strip().lower() in ("1", "true", "yes", "on")

@@ -14,9 +14,12 @@ import traceback
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..text import strip_escapes
+
+if TYPE_CHECKING:
+    from IPython.core.interactiveshell import ExecutionResult, InteractiveShell
 
 _FILE = re.compile(r'File "([^"\n]+)"')
 _OLD_CELL_NAME = re.compile(r"<ipython-input-(\d+)-[0-9a-f]+>")  # IPython before 8.? names cells so
@@ -38,7 +41,7 @@ class RecordedError:
         return f"{where} raised {headline}\n{self.traceback}"
 
 
-def is_cloudcode_cell(result: Any) -> bool:
+def is_cloudcode_cell(result: ExecutionResult) -> bool:
     """True for cells that run the ``cloudcode`` magic: its own refusals are not user errors."""
     raw = getattr(getattr(result, "info", None), "raw_cell", None) or ""
     return raw.lstrip().startswith(("%%cloudcode", "%cloudcode"))
@@ -52,13 +55,13 @@ class ErrorLog:
     are not recorded, so ``{Err}`` keeps meaning the user's last failing cell.
     """
 
-    def __init__(self, maxlen: int = 50, *, skip: Callable[[Any], bool] | None = is_cloudcode_cell) -> None:
+    def __init__(self, maxlen: int = 50, *, skip: Callable[[ExecutionResult], bool] | None = is_cloudcode_cell) -> None:
         self._errors: deque[RecordedError] = deque(maxlen=maxlen)
         self._skip = skip
-        self._shell: Any = None
+        self._shell: InteractiveShell | None = None
 
     # ----- the hook -----
-    def register(self, shell: Any) -> None:
+    def register(self, shell: InteractiveShell) -> None:
         """Start recording the errors of ``shell``'s cells (a second call does nothing)."""
         if self._shell is shell:
             return
@@ -76,7 +79,7 @@ class ErrorLog:
             pass
         self._shell = None
 
-    def post_run_cell(self, result: Any) -> None:
+    def post_run_cell(self, result: ExecutionResult) -> None:
         """The ``post_run_cell`` callback: record the cell's error, if it raised one."""
         error = getattr(result, "error_in_exec", None) or getattr(result, "error_before_exec", None)
         if error is None or (self._skip is not None and self._skip(result)):

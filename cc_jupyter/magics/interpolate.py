@@ -25,9 +25,9 @@ from IPython.core.error import UsageError
 
 from ..disguise import reveals_secret
 from ..secrets import SecretMasker
+from ..settings import INTERPOLATE_LIMIT
 from .errors_log import ErrorLog, RecordedError
 
-DEFAULT_LIMIT = 4000
 SPECIAL_NAMES = ("In", "Out", "Err")
 
 _NAME = r"[^\W\d]\w*"
@@ -84,10 +84,10 @@ class Expansion:
 
 def interpolate(
     template: str,
-    namespace: Mapping[str, Any],
+    namespace: Mapping[str, object],
     *,
     errors: ErrorLog | None = None,
-    limit: int | None = DEFAULT_LIMIT,
+    limit: int | None = INTERPOLATE_LIMIT,
     masker: SecretMasker | None = None,
 ) -> Expansion:
     """Expand the fields of ``template`` from ``namespace`` (``In``/``Out`` from it, ``Err`` from ``errors``).
@@ -175,7 +175,7 @@ def render_report(substitutions: Iterable[Substitution], escapes: Iterable[str] 
 def _substitute(
     field: str,
     match: re.Match[str],
-    namespace: Mapping[str, Any],
+    namespace: Mapping[str, object],
     errors: ErrorLog | None,
     limit: int | None,
     masker: SecretMasker,
@@ -204,8 +204,8 @@ def _substitute(
 
 
 def _root(
-    field: str, name: str, parts: list[tuple[str, str]], namespace: Mapping[str, Any], errors: ErrorLog | None
-) -> tuple[Any, list[tuple[str, str]], str]:
+    field: str, name: str, parts: list[tuple[str, str]], namespace: Mapping[str, object], errors: ErrorLog | None
+) -> tuple[object, list[tuple[str, str]], str]:
     """The value of the first name (for ``Err[n]``: of its index), the parts left, their path."""
     if name == "Err":
         if errors is None:
@@ -230,7 +230,7 @@ def _root(
         raise InterpolationError(field, f"{name} could not be read ({_describe(exc)})") from None
 
 
-def _walk(field: str, value: Any, parts: list[tuple[str, str]], done: str) -> Any:
+def _walk(field: str, value: Any, parts: list[tuple[str, str]], done: str) -> object:
     """Attribute and item access, as ``str.format`` does it: an all-digit key is an int."""
     for attr, key in parts:
         try:
@@ -245,7 +245,7 @@ def _key(key: str) -> int | str:
     return int(key) if key.isdigit() and key.isascii() else key
 
 
-def _lookup_failure(done: str, attr: str, key: str, container: Any, exc: Exception) -> str:
+def _lookup_failure(done: str, attr: str, key: str, container: object, exc: Exception) -> str:
     if attr:
         return f"{done} has no attribute {attr!r} ({_describe(exc)})"
     if done == "In" and isinstance(_key(key), int):
@@ -300,7 +300,7 @@ def _render(field: str, value: Any, conversion: str | None) -> tuple[str, str]:
         raise InterpolationError(field, f"its value could not be turned into text ({_describe(exc)})") from None
 
 
-def _library_kind(value: Any) -> str | None:
+def _library_kind(value: object) -> str | None:
     """"DataFrame"/"Series" (pandas) or "ndarray" (numpy), found without importing either."""
     for cls in type(value).__mro__:
         package = getattr(cls, "__module__", "").partition(".")[0]

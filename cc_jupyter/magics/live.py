@@ -24,7 +24,11 @@ from ..run.state import Run
 from ..text import clip, one_line
 
 if TYPE_CHECKING:
+    import concurrent.futures
+
     from ..client.handle import RunHandle
+    from ..views.flusher import Flusher
+    from ..views.transcript import Transcript
 
 REFRESH_INTERVAL = 0.1  # seconds: the live view never refreshes faster than 10 Hz
 
@@ -104,9 +108,9 @@ class LiveRun:
         self._write = write or _print
         self._view: Any = None
         self._display: Any = None
-        self._transcript: Any = None
-        self._flusher_future: Any = None
-        self.flusher: Any = None  # the live view's Flusher (its ``calls`` count refreshes)
+        self._transcript: Transcript | None = None
+        self._flusher_future: concurrent.futures.Future[None] | None = None
+        self.flusher: Flusher | None = None  # the live view's Flusher (its ``calls`` count refreshes)
 
     # ----- reading -----
     @property
@@ -165,14 +169,14 @@ class LiveRun:
             from ..views.flusher import Flusher
 
             self.flusher = Flusher(self._view.refresh, interval=REFRESH_INTERVAL)
-            self._flusher_future = background.submit(self._follow(self._handle))
+            self._flusher_future = background.submit(self._follow(self._handle, self.flusher))
 
-    async def _follow(self, handle: RunHandle) -> None:
+    async def _follow(self, handle: RunHandle, flusher: Flusher) -> None:
         import asyncio
 
         ended = asyncio.Event()
         handle.add_done_callback(lambda _: ended.set())  # called on this loop's thread
-        await self.flusher.run_until(handle.done, ended)
+        await flusher.run_until(handle.done, ended)
         if self.detached:
             self._swap_to_transcript()
 

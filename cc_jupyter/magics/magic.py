@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
@@ -11,24 +12,28 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 
 from ..errors import ConfigurationError
 from ..protocol.request import Request, build_request
-from ..protocol.settings import Settings, env_settings
 from ..protocol.threads import thread_id_to_send
 from ..recordings.format import ask_key
 from ..recordings.library import Entry, Library
-from ..recordings.parse import Recorded, Unreadable
-from ..recordings.parse import read as read_recording
+from ..recordings.parse import Recorded
 from ..recordings.recorder import Recorder
 from ..run.state import Run, RunInfo
 from ..secrets import SecretMasker
+from ..settings import Settings, demo_requested, env_settings, recordings_directory, resolve
 from ..text import one_line, strip_escapes
 from . import commands
 from .config import CloudCode
-from .demo import DemoMode, demo_requested_by_environment
+from .demo import DemoMode
 from .errors_log import ErrorLog
 from .interpolate import Expansion, interpolate
 from .live import LiveRun, cancel_all
 from .options import CellOptions, parse_options, refuse_secrets, split_tasks
 from .session import Session
+
+if TYPE_CHECKING:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from ..client.handle import RunHandle
 
 _HELP = """Run a prompt with the Cloud Coding agent on a GitHub repository, live.
 
@@ -71,21 +76,29 @@ never accepted on a magic line and never shown.
 """
 
 
-def _documented(func: Callable[..., Any]) -> Callable[..., Any]:
+_Decorated = TypeVar("_Decorated", bound=Callable[..., object])
+
+
+def _keeps_type(decorator: Any) -> Callable[[_Decorated], _Decorated]:
+    """IPython's magic decorators have no annotations; each returns what it decorates."""
+    return cast(Callable[[_Decorated], _Decorated], decorator)
+
+
+def _documented(func: _Decorated) -> _Decorated:
     func.__doc__ = _HELP.replace("{subcommands}", commands.usage())
     return func
 
 
-@magics_class
+@_keeps_type(magics_class)
 class CloudCodeMagics(Magics):
-    def __init__(self, shell: Any) -> None:
-        super().__init__(shell)
+    def __init__(self, shell: InteractiveShell) -> None:
+        super().__init__(shell)  # type: ignore[no-untyped-call]  # IPython's Magics has no annotations
         self.cfg = CloudCode(parent=shell)
         self.session = Session()
         self.demo = DemoMode()
         self.errors = ErrorLog()  # the errors of the user's cells, for {Err} (registered by the extension)
         self._library: Library | None = None
-        if demo_requested_by_environment():
+        if demo_requested():
             if env_settings().api_key:
                 print(
                     "cloudcode: CLOUDCODE_DEMO is set but so is CLOUDCODE_API_KEY: demo mode stays off "
@@ -94,22 +107,22 @@ class CloudCodeMagics(Magics):
             else:
                 self.demo.start()
 
-    @magic_arguments(name="%cloudcode")  # IPython adds one "%": the usage reads %%cloudcode
-    @argument("-r", "--repo", help="repository URL, e.g. https://github.com/owner/repo (default: CloudCode.repo / CLOUDCODE_REPO)")
-    @argument("-b", "--branch", help="git branch (default: CloudCode.branch / CLOUDCODE_BRANCH / main)")
-    @argument("--haiku", action="store_true", help="use the Haiku model (default: Sonnet)")
-    @argument("--new", action="store_true", help="start a new conversation thread")
-    @argument("--thread", metavar="ID", help="continue the thread with this id")
-    @argument("-p", "--parallel", action="store_true", help="'## task-name' lines split the cell into parallel tasks")
-    @argument("-o", "--out", metavar="NAME", help="bind the Run to NAME as soon as it starts")
-    @argument("--no-wait", action="store_true", help="return at once; the view keeps updating (%%cloudcode wait)")
-    @argument("--text", action="store_true", help="plain-text output instead of widgets")
-    @argument("--dry-run", action="store_true", help="show what would be sent (secrets masked) and send nothing")
-    @argument("-i", "--interpolate", action="store_true", help="expand {name}, {In[n]}, {Out[n]}, {Err} in the prompt")
-    @argument("--live", action="store_true", help="call the API even when a recording of this cell could be replayed")
-    @argument("--replay", action="store_true", help="replay this cell's recording; fail if there is none")
-    @no_var_expand
-    @line_cell_magic
+    @_keeps_type(magic_arguments(name="%cloudcode"))  # IPython adds one "%": the usage reads %%cloudcode
+    @_keeps_type(argument("-r", "--repo", help="repository URL, e.g. https://github.com/owner/repo (default: CloudCode.repo / CLOUDCODE_REPO)"))
+    @_keeps_type(argument("-b", "--branch", help="git branch (default: CloudCode.branch / CLOUDCODE_BRANCH / main)"))
+    @_keeps_type(argument("--haiku", action="store_true", help="use the Haiku model (default: Sonnet)"))
+    @_keeps_type(argument("--new", action="store_true", help="start a new conversation thread"))
+    @_keeps_type(argument("--thread", metavar="ID", help="continue the thread with this id"))
+    @_keeps_type(argument("-p", "--parallel", action="store_true", help="'## task-name' lines split the cell into parallel tasks"))
+    @_keeps_type(argument("-o", "--out", metavar="NAME", help="bind the Run to NAME as soon as it starts"))
+    @_keeps_type(argument("--no-wait", action="store_true", help="return at once; the view keeps updating (%%cloudcode wait)"))
+    @_keeps_type(argument("--text", action="store_true", help="plain-text output instead of widgets"))
+    @_keeps_type(argument("--dry-run", action="store_true", help="show what would be sent (secrets masked) and send nothing"))
+    @_keeps_type(argument("-i", "--interpolate", action="store_true", help="expand {name}, {In[n]}, {Out[n]}, {Err} in the prompt"))
+    @_keeps_type(argument("--live", action="store_true", help="call the API even when a recording of this cell could be replayed"))
+    @_keeps_type(argument("--replay", action="store_true", help="replay this cell's recording; fail if there is none"))
+    @_keeps_type(no_var_expand)
+    @_keeps_type(line_cell_magic)
     @_documented
     def cloudcode(self, line: str, cell: str | None = None) -> None:
         if cell is None:
@@ -121,16 +134,11 @@ class CloudCodeMagics(Magics):
     def settings(self) -> Settings:
         """Effective settings: %config, then the environment; secrets: login, then environment."""
         if self.demo.on:
-            return self.demo.settings(self.cfg.repo or None, self.cfg.branch or None)
-        env = env_settings()
-        return Settings(
-            api_url=self.cfg.api_url or env.api_url,
-            api_key=self.session.api_key or env.api_key,
-            github_token=self.session.github_token or env.github_token,
-            repo=self.cfg.repo or env.repo,
-            branch=self.cfg.branch or env.branch,
-            github_api_url=self.cfg.github_api_url or env.github_api_url,
-        )
+            return self.demo.settings(resolve(self.cfg.configured()))
+        return resolve(self.cfg.configured(), api_key=self.session.api_key, github_token=self.session.github_token)
+
+    def recordings_directory(self) -> str:
+        return recordings_directory(self.cfg.record_dir or None)
 
     def secret_values(self) -> list[str | None]:
         env = env_settings()
@@ -233,7 +241,7 @@ class CloudCodeMagics(Magics):
     # ----- recordings -----
     def library(self) -> Library:
         """The recordings next to the notebook; a file that cannot be read is named once, here."""
-        directory = self.cfg.recordings_directory()
+        directory = self.recordings_directory()
         if self._library is None or str(self._library.directory) != directory:
             self._library = Library(directory, on_problem=_tell)
         self._library.masker = self.masker()
@@ -241,7 +249,7 @@ class CloudCodeMagics(Magics):
 
     def _recording_for(self, options: CellOptions, asked: Request) -> tuple[Entry, Recorded] | None:
         """The recording this cell replays, read whole, if any (see :mod:`cc_jupyter.recordings.library`)."""
-        mode = "never" if options.live else "only" if options.replay else self.cfg.replay_mode()
+        mode = "never" if options.live else "only" if options.replay else self.settings().replay
         if mode == "never":
             return None
         library = self.library()
@@ -252,22 +260,16 @@ class CloudCodeMagics(Magics):
             continues = last.id if last else None
         else:
             continues = self.session.positions.get((asked.repo, asked.branch))
-        entry = library.match(ask_key(RunInfo.of(asked)), continues, kernel=self.session.kernel_id)
-        recorded = None
-        if entry is not None:
-            try:
-                recorded = read_recording(entry.path, masker=library.masker, folder=library.directory)
-            except Unreadable as problem:
-                _tell(f"{problem}; it is not replayed.")
-        if recorded is None and mode == "only":
+        found = library.replayable(ask_key(RunInfo.of(asked)), continues, kernel=self.session.kernel_id)
+        if found is None and mode == "only":
             raise UsageError(
                 f"No recording in {library.directory} matches this cell (the same repository, branch, "
                 "model and prompt, at this point of the conversation): %%cloudcode --live sends it, or "
                 "%config CloudCode.replay = 'auto' replays only where a recording matches."
             )
-        return (entry, recorded) if entry is not None and recorded is not None else None
+        return found
 
-    def _replay(self, recorded: Recorded) -> Callable[[Run], Any]:
+    def _replay(self, recorded: Recorded) -> Callable[[Run], RunHandle]:
         from ..client.replay import start_replay
 
         return lambda run: start_replay(recorded, run, speed=self.cfg.replay_speed)
@@ -296,19 +298,19 @@ class CloudCodeMagics(Magics):
         return interpolate(template, namespace, errors=self.errors, limit=self.cfg.interpolate_limit,
                            masker=self.masker())
 
-    def _begin(self, request: Request) -> tuple[Callable[[Run], Any], str | None]:
+    def _begin(self, request: Request) -> tuple[Callable[[Run], RunHandle], str | None]:
         """How to start the run live, and the id of its recording (None when not recorded)."""
         from ..client.api import start
 
         recorder = None
         if self.cfg.record:
             continues = self.session.positions.get((request.repo, request.branch))
-            recorder = Recorder(self.cfg.recordings_directory(), source=self.source() or "api",
+            recorder = Recorder(self.recordings_directory(), source=self.source() or "api",
                                 continues=continues, kernel=self.session.kernel_id)
 
         github_api = self.settings().github_api_url
 
-        def begin(run: Run) -> Any:
+        def begin(run: Run) -> RunHandle:
             return start(request, run=run, idle_timeout=self.cfg.idle_timeout or None,
                          connect_timeout=self.cfg.connect_timeout, recorder=recorder, github_api=github_api,
                          github_timeout=self.cfg.github_timeout)
@@ -340,7 +342,7 @@ class CloudCodeMagics(Magics):
                     self.session.positions[(summary.repo, summary.branch)] = live.recording_id
 
     # ----- hooks -----
-    def finish_ended_runs(self, *_: Any) -> None:
+    def finish_ended_runs(self, *_: object) -> None:
         """After each cell: put the transcript of --no-wait runs that ended meanwhile in place."""
         ended = [live for live in self.session.unfinished() if live.ended]
         for live in ended:
@@ -357,11 +359,12 @@ def _tell(text: str) -> None:
     print(f"cloudcode: {one_line(strip_escapes(text), 400)}")
 
 
-def _parse(magic: Callable[..., Any], line: str) -> Any:
-    return parse_argstring(magic, line)
+def _parse(magic: Callable[..., object], line: str) -> argparse.Namespace:
+    args: argparse.Namespace = parse_argstring(magic, line)
+    return args
 
 
-def _widget_frontend(shell: Any) -> bool:
+def _widget_frontend(shell: InteractiveShell | None) -> bool:
     if getattr(shell, "kernel", None) is None:
         return False  # terminal IPython: no frontend to render widgets
     try:

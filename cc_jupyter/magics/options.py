@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from IPython.core.error import UsageError
 
@@ -32,7 +32,7 @@ class CellOptions:
     replay: bool = False
 
 
-def parse_options(line: str, parse_argstring: Callable[[str], Any], secrets: Iterable[str | None] = ()) -> CellOptions:
+def parse_options(line: str, parse_argstring: Callable[[str], argparse.Namespace], secrets: Iterable[str | None] = ()) -> CellOptions:
     """Parse the option line (with the magic's argparse); refuse anything that looks like a secret."""
     refuse_secrets(line, "the magic line", secrets)
     if {"-h", "--help"} & set(line.split()):

@@ -9,9 +9,10 @@ Data that is not JSON, or JSON nested deeper than :data:`MAX_DEPTH`, is kept as 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
+from ..json_types import JSON
 from .sse import SSEvent
 
 MAX_DEPTH = 64  # deeper JSON is kept as text: nothing downstream has to recurse further
@@ -26,7 +27,7 @@ class Event:
     """A protocol event: ``type`` (``updates``, ``custom``, ... or anything else) and its payload."""
 
     type: str
-    data: Any
+    data: JSON
     framing: str = "A"  # "A", "B" or "C": how it arrived, for diagnostics
     id: str = ""
 
@@ -71,7 +72,7 @@ def normalise_all(sses: list[SSEvent]) -> list[Event]:
     return out
 
 
-def unwrap_node(payload: Any) -> Any:
+def unwrap_node(payload: JSON) -> JSON:
     """``{"executor": {"messages": [...]}}`` -> ``{"messages": [...]}``; anything else unchanged."""
     if type(payload) is dict and len(payload) == 1:
         (inner,) = payload.values()
@@ -80,14 +81,14 @@ def unwrap_node(payload: Any) -> Any:
     return payload
 
 
-def _depth(value: Any) -> int:
+def _depth(value: JSON) -> int:
     """How deeply lists and dicts nest in ``value`` (iterative: no recursion limit)."""
     deepest = 0
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
         if isinstance(item, dict):
-            children: Any = item.values()
+            children: Iterable[JSON] = item.values()
         elif isinstance(item, list):
             children = item
         else:

@@ -6,18 +6,18 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import ConfigurationError, InvalidRequestError
 from ..secrets import SecretMasker, clean_secret, mask_hint
+from ..settings import DEFAULT_BRANCH, Settings
 from ..text import clip
-from .settings import DEFAULT_BRANCH, INVOKE_PATH, Settings
+from .threads import plausible_thread_id
 
 DEFAULT_TASK = "main"
+INVOKE_PATH = "/invoke/stdout"
 TASK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _MAX_BRANCH = 255
-_MAX_THREAD_ID = 256
 
 
 @dataclass(frozen=True)
@@ -34,9 +34,9 @@ class Request:
     api_key: str = field(default="", repr=False)
     github_token: str = field(default="", repr=False)
 
-    def body(self, *, thread_id: str | None) -> dict[str, Any]:
+    def body(self, *, thread_id: str | None) -> dict[str, object]:
         """The JSON body, with ``thread_id`` as the thread policy decided."""
-        body: dict[str, Any] = {
+        body: dict[str, object] = {
             "repo_url": self.repo,
             "github_token": self.github_token,
             "branch": self.branch,
@@ -158,7 +158,7 @@ def check_thread_id(thread_id: str | None) -> str | None:
     thread_id = str(thread_id).strip()
     if not thread_id:
         raise InvalidRequestError("Empty thread id: pass a thread id or leave it out to start a new thread.")
-    if len(thread_id) > _MAX_THREAD_ID or not thread_id.isprintable() or any(c.isspace() for c in thread_id):
+    if not plausible_thread_id(thread_id):
         raise InvalidRequestError(f"Invalid thread id {clip(thread_id, 80)!r}: use the id shown in a run's header.")
     return thread_id
 

@@ -6,9 +6,9 @@ so a UTF-8 character split across chunks is reassembled, and invalid UTF-8 becom
 instead of an exception. A BOM at the very start of the stream is dropped. Time is linear in
 the input: an unfinished line is kept as a list of chunks, joined once when it ends.
 
-The project owns this decoder rather than using httpx-sse, whose 0.4 releases keep a leading
-BOM (the first event is lost), dispatch empty events after keep-alive comments once an ``id:``
-was seen, and copy the unfinished line on every chunk.
+The project owns this decoder rather than using httpx-sse, whose 0.4.3 release (linear on long
+lines, as this one) still keeps a leading BOM (the first event is lost) and dispatches empty
+events after keep-alive comments once an ``id:`` was seen (docs/architecture.md).
 """
 
 from __future__ import annotations

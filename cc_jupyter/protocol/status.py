@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
 
 from ..errors import (
     APIStatusError,
@@ -102,7 +101,7 @@ def _detail(text: str, limit: int) -> str:
     return one_line(strip_escapes(text), limit)
 
 
-def _retry_after(value: Any) -> float | None:
+def _retry_after(value: str | None) -> float | None:
     try:
         seconds = float(value) if value is not None else None
     except ValueError:

@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
-from typing import Any
+
+from ..json_types import JSON
 
 MAX_THREAD_ID = 256
 _LOCATION_THREAD = re.compile(r"/threads/([^/?#\s]+)")
@@ -27,7 +28,7 @@ def thread_id_to_send(requested: str | None) -> str:
     return requested or str(uuid.uuid4())
 
 
-def plausible_thread_id(value: Any) -> bool:
+def plausible_thread_id(value: JSON) -> bool:
     """A server-sent value worth adopting: a short printable token (a UUID, typically)."""
     return (
         isinstance(value, str)
@@ -37,7 +38,7 @@ def plausible_thread_id(value: Any) -> bool:
     )
 
 
-def thread_id_in_payload(payload: Mapping[str, Any]) -> Any:
+def thread_id_in_payload(payload: Mapping[str, JSON]) -> JSON:
     return payload.get("thread_id")
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 from json.encoder import encode_basestring as _string  # what JSONEncoder(ensure_ascii=False) uses
-from typing import Any
 
 from ..protocol.events import Event
 from ..run.state import RunInfo
@@ -35,7 +34,7 @@ def ask_key(info: RunInfo) -> str:
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one, not one per line: it is hot
 
 
-def encode(document: Any) -> str:
+def encode(document: object) -> str:
     return _ENCODER.encode(document) + "\n"
 
 
@@ -47,7 +46,7 @@ def encode_event(offset: float, event: Event) -> str:
         name, text = data.get("task_name"), data.get("stdout")
         if type(name) is str and type(text) is str and next(iter(data)) == "task_name":
             return f'[{offset!r},"custom",{{"task_name":{_string(name)},"stdout":{_string(text)}}}]\n'
-    document: list[Any] = [offset, event.type, data]
+    document: list[object] = [offset, event.type, data]
     if event.id:
         document.append(event.id)
     return encode(document)

@@ -20,9 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..files import Unreadable
 from ..secrets import SecretMasker
 from ..text import one_line
-from .parse import End, Header, Unreadable, read_end, read_header
+from .parse import End, Header, Recorded, read, read_end, read_header
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,19 @@ class Library:
         """The newest recording of another kernel asking ``key`` right after ``continues``."""
         candidates = [e for e in self.entries() if e.key == key and e.continues == continues and e.kernel != kernel]
         return candidates[-1] if candidates else None
+
+    def replayable(self, key: str, continues: str | None, *, kernel: str) -> tuple[Entry, Recorded] | None:
+        """The recording :meth:`match` finds, read whole (a file that cannot be read is named
+        through ``on_problem`` and not replayed)."""
+        entry = self.match(key, continues, kernel=kernel)
+        if entry is None:
+            return None
+        try:
+            return entry, read(entry.path, masker=self.masker, folder=self.directory)
+        except Unreadable as problem:
+            if self.on_problem is not None:
+                self.on_problem(f"{problem}; it is not replayed.")
+            return None
 
     def find(self, prefix: str) -> Entry | None:
         """The recording whose id starts with ``prefix`` (None when none or several do)."""

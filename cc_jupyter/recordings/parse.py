@@ -11,7 +11,7 @@ the caller's masker and cleaned of escape sequences where they are shown. What f
 checks again.
 
 What is *not* taken from the file: the match key (recomputed from the recorded request), and
-anything that decides where a secret goes (see :mod:`cc_jupyter.client.github`).
+anything that decides where a secret goes (see :mod:`cc_jupyter.changes.github_host`).
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, cast, get_args
+from typing import IO, cast, get_args
 
 from ..files import Unreadable, file_name, open_untrusted
+from ..json_types import JSON
 from ..protocol.request import DEFAULT_TASK, TASK_NAME, Request, check_branch
 from ..protocol.threads import plausible_thread_id
 from ..repos import split_repo_url
@@ -112,7 +113,7 @@ class Recorded:
     """A whole recording, parsed."""
 
     header: Header
-    events: list[tuple[float, str, Any]]  # (seconds after the start, type, data) as the Run kept them
+    events: list[tuple[float, str, JSON]]  # (seconds after the start, type, data) as the Run kept them
     end: End | None  # None: the run never ended in the kernel that recorded it
     tasks: dict[str, TaskEnd] = field(default_factory=dict)
     changes: Changes | None = None
@@ -135,7 +136,7 @@ def _lines(file: IO[bytes], name: str, limit: int = MAX_LINE) -> Iterator[tuple[
         yield number, line.decode("utf-8", "replace"), line.endswith(b"\n")
 
 
-def _json(text: str) -> Any:
+def _json(text: str) -> JSON:
     """JSON as the standard defines it: ``NaN`` and ``Infinity`` are no numbers, read as null
     (so a field holding one is as if absent, and checked as such)."""
     return json.loads(text, parse_constant=_no_number)
@@ -152,8 +153,8 @@ def read(path: str | Path, *, masker: SecretMasker, folder: str | Path | None = 
     A torn last line (the kernel stopped while writing it) ends the recording there."""
     name = file_name(path)
     header: Header | None = None
-    events: list[tuple[float, str, Any]] = []
-    closing: dict[str, Any] = {}
+    events: list[tuple[float, str, JSON]] = []
+    closing: dict[str, JSON] = {}
     with open_recording(path, folder) as file:
         for number, line, ended in _lines(file, name):
             try:
@@ -217,7 +218,7 @@ def read_end(path: str | Path, *, masker: SecretMasker, folder: str | Path | Non
 
 
 # ----- each part -----
-def parse_header(document: Any, name: str, masker: SecretMasker) -> Header:
+def parse_header(document: JSON, name: str, masker: SecretMasker) -> Header:
     """The first line of a recording, every field checked; :class:`Unreadable` names the first bad one."""
     if not (isinstance(document, dict) and document.get(MARK) == FORMAT):
         raise Unreadable(f"{name} is not a cc_jupyter recording (format {FORMAT})")
@@ -267,7 +268,7 @@ def parse_header(document: Any, name: str, masker: SecretMasker) -> Header:
     )
 
 
-def parse_end(value: dict[str, Any], masker: SecretMasker) -> End:
+def parse_end(value: dict[str, JSON], masker: SecretMasker) -> End:
     """The closing line: a status it does not know reads as ``failed``; numbers out of range are dropped."""
     status = value.get("status")
     error = value.get("error")
@@ -285,7 +286,7 @@ def parse_end(value: dict[str, Any], masker: SecretMasker) -> End:
         error=run_error,
         duration=_seconds(value.get("duration")),
         thread_id=masker.text(thread_id) if isinstance(thread_id, str) and plausible_thread_id(thread_id) else None,
-        event_count=_count(value.get("event_count")),
+        event_count=_recorded_count(value.get("event_count")),
     )
 
 
@@ -294,7 +295,7 @@ def shown_text(text: str, masker: SecretMasker, limit: int) -> str:
     return clip(strip_escapes(masker.text(clip(text, 4 * limit))), limit)
 
 
-def _event(document: list[Any], name: str, number: int) -> tuple[float, str, Any]:
+def _event(document: list[JSON], name: str, number: int) -> tuple[float, str, JSON]:
     if len(document) < 3:
         raise Unreadable(f"{name}: line {number} is not an event")
     offset, kind, data = document[0], document[1], document[2]
@@ -304,7 +305,7 @@ def _event(document: list[Any], name: str, number: int) -> tuple[float, str, Any
     return seconds, kind, data
 
 
-def _task_ends(value: Any, masker: SecretMasker) -> dict[str, TaskEnd]:
+def _task_ends(value: JSON, masker: SecretMasker) -> dict[str, TaskEnd]:
     ends: dict[str, TaskEnd] = {}
     if not isinstance(value, dict):
         return ends
@@ -319,7 +320,7 @@ def _task_ends(value: Any, masker: SecretMasker) -> dict[str, TaskEnd]:
     return ends
 
 
-def _prompts(value: Any, parallel: bool) -> dict[str, str] | None:
+def _prompts(value: JSON, parallel: bool) -> dict[str, str] | None:
     if not isinstance(value, dict) or not 0 < len(value) <= MAX_TASKS:
         return None
     names_ok = all(isinstance(n, str) and TASK_NAME.match(n) for n in value) if parallel else list(value) == [DEFAULT_TASK]
@@ -339,7 +340,7 @@ def _is_repository(url: str) -> bool:
     )
 
 
-def _moment(value: Any) -> datetime.datetime | None:
+def _moment(value: JSON) -> datetime.datetime | None:
     if not isinstance(value, str) or len(value) > 64:
         return None
     try:
@@ -352,7 +353,7 @@ def _moment(value: Any) -> datetime.datetime | None:
         return None
 
 
-def _seconds(value: Any) -> float | None:
+def _seconds(value: JSON) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     try:
@@ -362,5 +363,6 @@ def _seconds(value: Any) -> float | None:
     return seconds if math.isfinite(seconds) and 0 <= seconds <= MAX_SECONDS else None
 
 
-def _count(value: Any) -> int | None:
+def _recorded_count(value: JSON) -> int | None:
+    """A count as a recording may hold it: None when absent or out of range (0 is a count)."""
     return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT else None

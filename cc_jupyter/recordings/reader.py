@@ -6,7 +6,8 @@ from pathlib import Path
 
 from ..protocol.events import Event
 from ..run.state import Run
-from ..secrets import SecretMasker, environment_secrets
+from ..secrets import SecretMasker
+from ..settings import environment_secrets
 from .parse import Recorded, TaskEnd, read
 
 UNFINISHED = (

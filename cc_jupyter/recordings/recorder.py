@@ -7,15 +7,15 @@ import asyncio
 import datetime
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from ..protocol.events import Event
 from ..run.state import Run
 from .format import FORMAT, MARK, ask_key, encode, encode_event
 
 FLUSH_WITHIN = 0.5  # seconds: the most a received event waits before it is on disk
-DEFAULT_DIRECTORY = Path(".cloudcode") / "runs"  # relative to the working directory: next to the notebook
 
 
 def new_path(directory: Path, recording_id: str, when: datetime.datetime) -> Path:
@@ -81,7 +81,7 @@ class Recorder:
         self._file.flush()
         self._flushed = time.monotonic()
 
-    def close(self, run: Run, changes: dict[str, Any] | None = None) -> None:
+    def close(self, run: Run, changes: dict[str, object] | None = None) -> None:
         """How the run ended (status, error, tasks, changes), then close the file."""
         self.begin(run)  # a run that failed before its stream is recorded too
         run.on_event = None
@@ -92,7 +92,7 @@ class Recorder:
                    "ended": _offset(task.ended_at, self._started)}
             for name, task in run.tasks.items()
         }
-        lines: list[dict[str, Any]] = [{"tasks": tasks}]
+        lines: list[dict[str, object]] = [{"tasks": tasks}]
         if changes is not None:
             lines.append({"changes": changes})
         error = {"kind": run.error.kind, "message": run.error.message} if run.error else None
@@ -107,7 +107,7 @@ def _offset(moment: float | None, start: float) -> float | None:
     return None if moment is None else round(moment - start, 3)
 
 
-def _later(delay: float, callback: Any) -> asyncio.TimerHandle | None:
+def _later(delay: float, callback: Callable[[], object]) -> asyncio.TimerHandle | None:
     try:
         return asyncio.get_running_loop().call_later(delay, callback)
     except RuntimeError:  # no loop (a replay fed by hand): the next write or close flushes

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+
+from ..json_types import JSON
 
 _ROLES = {"user": "human", "assistant": "ai"}
 
 
-def message_key(message: dict[str, Any]) -> str:
+def message_key(message: dict[str, JSON]) -> str:
     """The de-duplication key: the message id, or its content when it has none."""
     mid = message.get("id")
     if isinstance(mid, str) and mid:
@@ -16,7 +17,7 @@ def message_key(message: dict[str, Any]) -> str:
     return "content:" + json.dumps(message, sort_keys=True, default=str)
 
 
-def message_role(message: dict[str, Any]) -> str:
+def message_role(message: dict[str, JSON]) -> str:
     """``human``, ``ai``, ``tool``, ``system`` or another type, whichever dump shape arrived."""
     kind = str(message.get("type") or _ROLES.get(str(message.get("role")), "") or "").lower()
     for suffix in ("messagechunk", "message"):
@@ -25,16 +26,16 @@ def message_role(message: dict[str, Any]) -> str:
     return kind
 
 
-def is_ai(message: dict[str, Any]) -> bool:
+def is_ai(message: dict[str, JSON]) -> bool:
     return message_role(message) == "ai"
 
 
-def message_text(message: dict[str, Any]) -> str:
+def message_text(message: dict[str, JSON]) -> str:
     """The readable text of a message: string content, or the text blocks of a block list."""
     return content_text(message.get("content"))
 
 
-def content_text(content: Any, depth: int = 0) -> str:
+def content_text(content: JSON, depth: int = 0) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list) and depth < 8:

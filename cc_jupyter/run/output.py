@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import bisect
 import threading
-from typing import Any
 
 from ..secrets import SecretMasker
 
@@ -147,11 +146,11 @@ class TaskOutput:
                 self._open = []
                 self._open_size = 0
 
-    def __getstate__(self) -> dict[str, Any]:
+    def __getstate__(self) -> dict[str, str]:
         # Only masked text is pickled: held raw pieces become their masked form.
         return {"text": self.read(0), "unfinished": self.unfinished()}
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
+    def __setstate__(self, state: dict[str, str]) -> None:
         TaskOutput.__init__(self, SecretMasker())
         text = state["text"] + state["unfinished"]
         if text:

@@ -12,9 +12,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from ..errors import RunFailedError
+from ..json_types import JSON
 from ..protocol.events import Event
 from ..protocol.request import DEFAULT_TASK, Request
 from ..protocol.threads import plausible_thread_id, thread_id_in_payload
@@ -45,7 +46,7 @@ class RunError:
 
     kind: ErrorKind
     message: str
-    detail: Any = None
+    detail: JSON = None
 
     def __str__(self) -> str:
         return self.message
@@ -70,7 +71,7 @@ class RunInfo:
         return "haiku" if self.haiku else "sonnet"
 
 
-def _json_text(value: Any) -> str:
+def _json_text(value: JSON) -> str:
     try:
         return json.dumps(value)
     except (TypeError, ValueError, RecursionError):
@@ -86,7 +87,7 @@ class Run:
         self.status: Status = "running"
         self.masker = masker or SecretMasker(request.secrets)
         self.tasks: dict[str, TaskState] = {name: TaskState(name, self.masker) for name in request.prompts}
-        self.messages: list[dict[str, Any]] = []
+        self.messages: list[dict[str, JSON]] = []
         self.run_ids: list[str] = []
         self.thread_id: str | None = request.thread_id
         self.error: RunError | None = None
@@ -102,7 +103,7 @@ class Run:
         self._message_index: dict[str, int] = {}
         self._task_of_run_id: dict[str, str] = {}
         self._run_id_set: set[str] = set()
-        self._task_of_name: dict[Any, TaskState] = {}  # raw task name from the wire -> its task
+        self._task_of_name: dict[str | None, TaskState] = {}  # raw task name from the wire -> its task
         self._dirty: dict[str, TaskState] = {}  # tasks with stdout not yet committed, in order
 
     # ----- reading -----
@@ -148,7 +149,7 @@ class Run:
             f"tasks=[{tasks}{more}] messages={len(self.messages)} events={self.event_count}>"
         )
 
-    def __getstate__(self) -> dict[str, Any]:
+    def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
         state["on_event"] = None
         state["_task_of_name"] = {}  # raw names from the wire: rebuilt on use
@@ -161,7 +162,7 @@ class Run:
         self.thread_id = thread_id
         self.version += 1
 
-    def adopt_thread(self, candidate: Any) -> bool:
+    def adopt_thread(self, candidate: JSON) -> bool:
         """Adopt a thread id the server sent (policy rule 1), if it looks like an id."""
         if not plausible_thread_id(candidate):
             return False
@@ -174,7 +175,7 @@ class Run:
 
     def apply_all(self, events: list[Event]) -> None:
         """Fold the events of one network chunk, then release their stdout (see :meth:`commit`)."""
-        adders: dict[Any, Callable[[str], None]] = {}  # task name -> add, until the next commit
+        adders: dict[str | None, Callable[[str], None]] = {}  # task name -> add, until the next commit
         count = 0
         for event in events:
             data = event.data
@@ -315,7 +316,7 @@ class Run:
         if self.on_event is not None:
             self.on_event(event)
 
-    def _stdout(self, raw_name: Any, text: str) -> None:
+    def _stdout(self, raw_name: JSON, text: str) -> None:
         if raw_name.__class__ is not str:
             raw_name = None  # absent, or not a name at all
         task = self._task_of_name.get(raw_name)
@@ -380,7 +381,7 @@ class Run:
         elif kind != "end":
             self.other_events.append(event)
 
-    def _updates(self, payload: dict[str, Any]) -> None:
+    def _updates(self, payload: dict[str, JSON]) -> None:
         name = payload.get("task_name")
         run_id = payload.get("run_id")
         if not (isinstance(name, str) and name):
@@ -393,7 +394,7 @@ class Run:
             if isinstance(message, dict):
                 self._message(message, task)
 
-    def _ids(self, payload: dict[str, Any], task: TaskState | None) -> None:
+    def _ids(self, payload: dict[str, JSON], task: TaskState | None) -> None:
         run_id = payload.get("run_id")
         if isinstance(run_id, str) and run_id:
             if run_id not in self._run_id_set and len(self.run_ids) < 10_000:
@@ -404,7 +405,7 @@ class Run:
                 self._task_of_run_id.setdefault(run_id, task.name)
         self.adopt_thread(thread_id_in_payload(payload))
 
-    def _message(self, message: dict[str, Any], task: TaskState) -> None:
+    def _message(self, message: dict[str, JSON], task: TaskState) -> None:
         key = message_key(message)
         index = self._message_index.get(key)
         if index is None:
@@ -418,7 +419,7 @@ class Run:
                 if m is old:
                     task.messages[i] = message
 
-    def _error_event(self, data: Any) -> None:
+    def _error_event(self, data: JSON) -> None:
         if isinstance(data, dict):
             name = str(data.get("error") or "Error")
             text = str(data.get("message") or data.get("detail") or "")

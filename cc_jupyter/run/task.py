@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Literal
+from typing import Literal
 
+from ..json_types import JSON
 from ..secrets import SecretMasker
 from .messages import is_ai, message_text
 from .output import TaskOutput
@@ -22,9 +23,9 @@ class TaskState:
         self.name = name
         self.status: Status = status
         self.output = TaskOutput(masker)
-        self.messages: list[dict[str, Any]] = []
+        self.messages: list[dict[str, JSON]] = []
         self.run_id: str | None = None
-        self.result: dict[str, Any] | None = None  # Claude Code stream-json "result" record
+        self.result: dict[str, JSON] | None = None  # Claude Code stream-json "result" record
         self.started_at: float | None = None
         self.ended_at: float | None = None
 
@@ -41,8 +42,9 @@ class TaskState:
                 text = message_text(message).strip()
                 if text:
                     return text
-        if self.result and isinstance(self.result.get("result"), str):
-            return self.result["result"].strip()
+        closing = self.result.get("result") if self.result else None
+        if isinstance(closing, str):
+            return closing.strip()
         return ""
 
     @property

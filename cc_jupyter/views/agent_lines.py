@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
+from ..json_types import JSON
 from ..run.messages import message_role, message_text
 from ..run.state import Run
 from ..text import clip, one_line
@@ -28,7 +29,7 @@ class AgentItem(NamedTuple):
     detail: str = ""  # the (bounded) full tool result, shown folded
 
 
-def message_items(message: dict[str, Any], task: str | None = None) -> list[AgentItem]:
+def message_items(message: dict[str, JSON], task: str | None = None) -> list[AgentItem]:
     """One message as items: prompt, text, tool calls, or a collapsed tool result."""
     role = message_role(message)
     text = message_text(message)
@@ -98,12 +99,12 @@ class AgentFeed:
     def __init__(self, run: Run, max_messages: int = 60) -> None:
         self.run = run
         self.max_messages = max_messages
-        self._cache: dict[int, tuple[dict[str, Any], str]] = {}  # id(message) -> (message, html)
-        self._task_of: dict[int, tuple[dict[str, Any], str]] = {}  # holds the message: ids stay unique
+        self._cache: dict[int, tuple[dict[str, JSON], str]] = {}  # id(message) -> (message, html)
+        self._task_of: dict[int, tuple[dict[str, JSON], str]] = {}  # holds the message: ids stay unique
         self._seen: dict[str, int] = {}
         self._window: tuple[int, ...] = ()
 
-    def window(self) -> list[dict[str, Any]]:
+    def window(self) -> list[dict[str, JSON]]:
         messages = self.run.messages
         end = len(messages)
         return messages[max(0, end - self.max_messages) : end]
@@ -119,7 +120,7 @@ class AgentFeed:
         with_task = labelled(self.run)
         if with_task:
             self._index_tasks(window)
-        cache: dict[int, tuple[dict[str, Any], str]] = {}
+        cache: dict[int, tuple[dict[str, JSON], str]] = {}
         parts: list[str] = []
         used = 0
         for message in reversed(window):
@@ -142,7 +143,7 @@ class AgentFeed:
             parts.insert(0, f'<div style="color:#6e7781">… {hidden:,} earlier messages (run.messages)</div>')
         return "".join(parts)
 
-    def _index_tasks(self, window: list[dict[str, Any]]) -> None:
+    def _index_tasks(self, window: list[dict[str, JSON]]) -> None:
         for name, task in list(self.run.tasks.items()):
             messages = task.messages
             end = len(messages)

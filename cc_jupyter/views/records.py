@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
+from ..json_types import JSON
 from ..run.messages import content_text
 from ..text import clip, one_line
 from .lines import FAILURE, MAX_LINE_CHARS, NARRATION, SESSION, SUCCESS, TOOL, TOOL_RESULT, DisplayLine
@@ -13,7 +13,7 @@ from .tools import collapsed_result, main_argument, tool_call_text
 RECORD_TYPES = frozenset({"system", "assistant", "user", "result"})
 
 
-def parse_record(line: str) -> dict[str, Any] | None:
+def parse_record(line: str) -> dict[str, JSON] | None:
     """The stream-json record on ``line``, or ``None`` when it is ordinary output."""
     stripped = line.strip()
     if not (stripped.startswith("{") and stripped.endswith("}") and '"type"' in stripped):
@@ -27,7 +27,7 @@ def parse_record(line: str) -> dict[str, Any] | None:
     return None
 
 
-def describe(record: dict[str, Any]) -> list[DisplayLine]:
+def describe(record: dict[str, JSON]) -> list[DisplayLine]:
     """What a record means, as display lines (possibly none, e.g. an empty message).
 
     The texts come from decoded JSON: the caller masks them."""
@@ -47,7 +47,7 @@ def describe(record: dict[str, Any]) -> list[DisplayLine]:
     return _user(content)
 
 
-def _system(record: dict[str, Any]) -> DisplayLine:
+def _system(record: dict[str, JSON]) -> DisplayLine:
     subtype = record.get("subtype")
     if subtype == "init":
         parts = ["session started"]
@@ -60,7 +60,7 @@ def _system(record: dict[str, Any]) -> DisplayLine:
     return DisplayLine(SESSION, f"· system: {one_line(str(subtype or 'note'))}")
 
 
-def _result(record: dict[str, Any]) -> DisplayLine:
+def _result(record: dict[str, JSON]) -> DisplayLine:
     facts = []
     ms = record.get("duration_ms")
     if isinstance(ms, (int, float)) and 0 <= ms < 1e12:
@@ -82,7 +82,7 @@ def _result(record: dict[str, Any]) -> DisplayLine:
     return DisplayLine(SUCCESS, "✔ finished" + (" in " + " · ".join(facts) if facts else ""))
 
 
-def _assistant(content: list[Any]) -> list[DisplayLine]:
+def _assistant(content: list[JSON]) -> list[DisplayLine]:
     lines: list[DisplayLine] = []
     for block in content:
         if not isinstance(block, dict):
@@ -95,7 +95,7 @@ def _assistant(content: list[Any]) -> list[DisplayLine]:
     return lines
 
 
-def _user(content: list[Any]) -> list[DisplayLine]:
+def _user(content: list[JSON]) -> list[DisplayLine]:
     lines: list[DisplayLine] = []
     for block in content:
         if not isinstance(block, dict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..repos import short_name
 from ..text import clip
 from .html import escape
 
@@ -60,12 +61,7 @@ def format_duration(seconds: float | None, precise: bool = True) -> str:
 
 def repo_label(repo: str, branch: str) -> str:
     """``owner/repo@branch`` for GitHub URLs, the URL itself otherwise (clipped)."""
-    name = repo.rstrip("/")
-    for prefix in ("https://github.com/", "http://github.com/"):
-        if name.startswith(prefix):
-            name = name[len(prefix) :]
-    name = name.removesuffix(".git")
-    return clip(f"{name}@{branch}", REPO_CHARS)
+    return clip(f"{short_name(repo)}@{branch}", REPO_CHARS)
 
 
 def repo_html(repo: str, branch: str) -> str:

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
+from ..json_types import JSON
 from ..text import one_line
 
 _MAIN_ARGUMENT_KEYS = ("command", "file_path", "path", "pattern", "url", "query", "prompt", "description")
 TOOL_NAME_CHARS = 60
 
 
-def tool_call_text(name: Any, argument: str) -> str:
+def tool_call_text(name: object, argument: str) -> str:
     """One tool call on one line: ``▶ Bash: git status``."""
     label = one_line(str(name or "tool"), TOOL_NAME_CHARS)
     return f"▶ {label}: {argument}" if argument else f"▶ {label}"
 
 
-def main_argument(args: Any) -> str:
+def main_argument(args: JSON) -> str:
     """The argument that says what a tool call does (its command, path, ...), on one line."""
     if isinstance(args, dict):
         for key in _MAIN_ARGUMENT_KEYS:
@@ -30,7 +30,7 @@ def main_argument(args: Any) -> str:
     return one_line(str(args)[:2000]) if args is not None else ""
 
 
-def tool_calls(message: dict[str, Any]) -> list[tuple[str, str]]:
+def tool_calls(message: dict[str, JSON]) -> list[tuple[str, str]]:
     """(tool name, main argument) for each tool call, from ``tool_calls`` or ``tool_use`` blocks."""
     calls: list[tuple[str, str]] = []
     seen: set[str] = set()
@@ -47,7 +47,7 @@ def tool_calls(message: dict[str, Any]) -> list[tuple[str, str]]:
     return calls
 
 
-def collapsed_result(text: str, is_error: Any = False, name: str = "") -> str:
+def collapsed_result(text: str, is_error: object = False, name: str = "") -> str:
     """``◀ result: first line… (N lines)``."""
     label = "error" if is_error else "result"
     if name:

@@ -9,7 +9,7 @@ and the conversation — well under a megabyte per mime type.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from collections.abc import Collection
 
 from ..run.state import Run
 from ..run.task import TaskState
@@ -29,7 +29,6 @@ OUTPUT_BUDGET = 32_000  # characters of output tails in HTML, shared by the task
 TEXT_BUDGET = 24_000  # the same for text/plain
 SUMMARY_BUDGET = 12_000  # characters of closing words (HTML or text), shared by the tasks shown
 AGENT_BUDGET = 12_000
-CHANGES_BUDGET = 20_000  # characters of what was pushed (commits, files, links)
 ERROR_CHARS = 1000
 TASK_NAME_CHARS = 80
 _FONT = "font-family:system-ui,-apple-system,'Segoe UI',sans-serif;font-size:13px;line-height:1.45"
@@ -44,7 +43,9 @@ class Transcript:
         self.tail_lines = tail_lines
         self._bundle: tuple[int, dict[str, str]] | None = None
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+    def _repr_mimebundle_(
+        self, include: Collection[str] | None = None, exclude: Collection[str] | None = None
+    ) -> dict[str, str]:
         if self._bundle is None or self._bundle[0] != self.run.version:
             self._bundle = (self.run.version, {"text/html": self.html(), "text/plain": self.text()})
         return dict(self._bundle[1])
@@ -141,7 +142,7 @@ def changes_section_html(run: Run) -> str:
     """What the run pushed (commits, files, totals, compare link), once it was read."""
     if run.changes is None:
         return ""
-    return f'<div style="margin:4px 0">{changes_html(run.changes, CHANGES_BUDGET)}</div>'
+    return f'<div style="margin:4px 0">{changes_html(run.changes)}</div>'
 
 
 def summary_html(summary: str, budget: int, *, finished: bool = True) -> str:
@@ -169,7 +170,7 @@ def final_summary(run: Run, *, source: str = "", tail_lines: int = 0) -> str:
     share = max(1, len(shown))
     out = [status_line(run, source)]
     if run.changes is not None:
-        out.append(changes_text(run.changes, CHANGES_BUDGET))
+        out.append(changes_text(run.changes))
     for task in shown:
         facts = [f"{mark(task.status)} {task.status}"]
         if task.duration is not None:

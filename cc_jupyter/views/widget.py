@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 from ..run.state import Run
 from ..run.task import TaskState
@@ -19,10 +21,14 @@ from ..text import clip, strip_escapes
 from .agent_lines import AgentFeed
 from .header import header_html
 from .html import escape, pre
+from .kernel_adapter import INTERRUPT_ONLY, answer_while_busy
 from .lines import lines_html
 from .stdout_lines import StdoutReader
 from .style import mark
 from .transcript import error_html
+
+if TYPE_CHECKING:
+    from ipywidgets import HTML, Button, Widget
 
 MAX_LINES = 200
 MAX_TABS = 24  # task tabs; more tasks are listed in one extra tab
@@ -40,7 +46,7 @@ _SMALL = "font-size:11px;color:#6e7781;margin:2px 0"
 class _TaskPane:
     """One task's tab: its reader and HTML widget."""
 
-    def __init__(self, make_html: Callable[[str], Any], task: TaskState, max_lines: int, mask: Callable[[str], str]) -> None:
+    def __init__(self, make_html: Callable[[str], HTML], task: TaskState, max_lines: int, mask: Callable[[str], str]) -> None:
         self.task = task
         self.reader = StdoutReader(task, max_lines, mask)
         self.widget = make_html(self._render())
@@ -73,7 +79,7 @@ class _TaskPane:
 class _MorePane:
     """The tab listing the tasks beyond :data:`MAX_TABS`: status, name, lines."""
 
-    def __init__(self, make_html: Callable[[str], Any], run: Run) -> None:
+    def __init__(self, make_html: Callable[[str], HTML], run: Run) -> None:
         self.run = run
         self.widget = make_html("")
         self._sent = ""
@@ -97,7 +103,7 @@ class _MorePane:
 class _AgentPane:
     """The Agent tab: the newest messages, re-rendered only when they change."""
 
-    def __init__(self, make_html: Callable[[str], Any], run: Run) -> None:
+    def __init__(self, make_html: Callable[[str], HTML], run: Run) -> None:
         self.feed = AgentFeed(run)
         self.widget = make_html(self._render())
         self._sent = self.widget.value
@@ -113,17 +119,19 @@ class _AgentPane:
         return f'<div style="{_BOX};padding:4px 8px;font-size:13px"><div style="flex:none">{self.feed.html(PANE_BUDGET)}</div></div>'
 
 
-def answer_while_busy(widget: Any) -> None:
-    """Let the frontend's subshell deliver this widget's messages while the cell is busy.
+@dataclass(frozen=True)
+class LiveViewSnapshot:
+    """What a :class:`LiveView` shows at one moment (read-only; HTML as sent to the frontend)."""
 
-    JupyterLab >= 4.4 sends comm messages on a kernel subshell, but ipykernel 7 re-routes a
-    comm's incoming messages to the shell that last published on it: for a widget made by a
-    cell that is the busy main shell, so a Stop click would wait for the cell to end. Only
-    widgets whose callbacks just signal may use this: they then run on the subshell's thread.
-    """
-    comm = getattr(widget, "comm", None)
-    if comm is not None and hasattr(comm, "_reply_subshell_for"):
-        comm._reply_subshell_for = lambda data, default: default
+    header: str  #: the status line: status chip, repository, thread, model, clock
+    footer: str  #: the run's error, if any
+    agent: str  #: the Agent tab
+    panes: Mapping[str, str]  #: each task tab's HTML by task name, in tab order
+    more: str | None  #: the tab listing the tasks beyond the task tabs, if there is one
+    titles: tuple[str, ...]  #: the tab titles: the tasks', then Agent, then the more-tasks tab
+    selected: int | None  #: the index of the tab in view (into ``titles``)
+    stop_label: str  #: the Stop button's text
+    stop_enabled: bool  #: whether the Stop button can be clicked
 
 
 class LiveView:
@@ -152,11 +160,12 @@ class LiveView:
             layout=widgets.Layout(width="auto", flex="0 0 auto"),
         )
         self._stop.on_click(self._stop_clicked)
-        answer_while_busy(self._stop)
+        if not answer_while_busy(self._stop):
+            self._stop.tooltip = INTERRUPT_ONLY
         # The panes share the footer's layout and style models: fewer comm messages per view.
         self._footer = widgets.HTML()
         shared = {"layout": self._footer.layout, "style": self._footer.style}
-        self._make_html: Callable[[str], Any] = lambda value: widgets.HTML(value=value, **shared)
+        self._make_html: Callable[[str], HTML] = lambda value: widgets.HTML(value=value, **shared)
         self._agent = _AgentPane(self._make_html, run)
         self._more: _MorePane | None = None
         self._tab = widgets.Tab()
@@ -168,8 +177,41 @@ class LiveView:
         )
         self._update(time.monotonic(), everything=True)
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+    def _repr_mimebundle_(self, **kwargs: object) -> dict[str, object]:
+        bundle: dict[str, object] = self.widget._repr_mimebundle_(**kwargs)  # ipywidgets has no annotations
+        return bundle
+
+    # ----- what a user sees and does -----
+    def snapshot(self) -> LiveViewSnapshot:
+        """What the view shows now: each part's HTML, the tab titles, the tab in view, the Stop button."""
+        with self._lock:
+            return LiveViewSnapshot(
+                header=self._header.value,
+                footer=self._footer.value,
+                agent=self._agent.widget.value,
+                panes=MappingProxyType({name: pane.widget.value for name, pane in self._panes.items()}),
+                more=self._more.widget.value if self._more is not None else None,
+                titles=tuple(self._tab.titles),
+                selected=self._tab.selected_index,
+                stop_label=self._stop.description,
+                stop_enabled=not self._stop.disabled,
+            )
+
+    @property
+    def selected(self) -> int | None:
+        """The index of the tab in view (as in :attr:`LiveViewSnapshot.titles`)."""
+        index: int | None = self._tab.selected_index
+        return index
+
+    def select_tab(self, index: int) -> None:
+        """Bring tab ``index`` into view, as clicking its title does; its content follows at the next refresh."""
+        if not 0 <= index < len(self._tab.children):
+            raise IndexError(f"no tab {index}: the view has {len(self._tab.children)}")
+        self._tab.selected_index = index
+
+    def click_stop(self) -> None:
+        """Click the Stop button, as a user does."""
+        self._stop.click()
 
     # ----- called by the flusher -----
     def refresh(self) -> None:
@@ -256,14 +298,14 @@ class LiveView:
         return header_html(self.run, self.source, live=True)
 
     @staticmethod
-    def _set(widget: Any, name: str, value: Any) -> None:
+    def _set(widget: Widget, name: str, value: object) -> None:
         if getattr(widget, name) != value:
             setattr(widget, name, value)
 
     def _selected(self, change: dict[str, Any]) -> None:
         self._selected_index = change["new"]  # may run on the comm thread: only note it
 
-    def _stop_clicked(self, _button: Any) -> None:
+    def _stop_clicked(self, _button: Button) -> None:
         # May run on another thread while the cell is busy: signal only, no I/O here.
         self._stop.disabled = True
         self._stop.description = "Stopping…"
