@@ -23,10 +23,7 @@ Nothing is ever retried: a request starts a paid run that may push commits.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .run.state import Run
+from typing import Any
 
 
 class CloudCodeError(Exception):
@@ -96,7 +93,8 @@ class UnexpectedResponseError(CloudCodeError):
 class RunFailedError(CloudCodeError):
     """A run that had started ended failed or disconnected; ``run`` keeps what arrived."""
 
-    def __init__(self, message: str, run: Run | None = None) -> None:
+    # ``run`` is a cc_jupyter.Run: typed loosely because errors is the foundation every layer imports.
+    def __init__(self, message: str, run: Any = None) -> None:
         super().__init__(message)
         self.run = run
 
@@ -119,7 +117,7 @@ class GitUnavailable(PullRefused):
 class RunCancelled(KeyboardInterrupt):
     """Ctrl-C / Interrupt kernel stopped a run; what arrived is kept on ``.run``."""
 
-    def __init__(self, run: Run) -> None:
+    def __init__(self, run: Any) -> None:  # a cc_jupyter.Run (see RunFailedError)
         super().__init__("run cancelled")
         self.run = run
 

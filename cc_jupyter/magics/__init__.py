@@ -1,1 +1,4 @@
-"""The IPython magics: parse a cell, wire a run to a view. No HTTP, no rendering here."""
+"""The IPython magics: parse a cell or a subcommand and wire a run to a view; settings come from
+:mod:`cc_jupyter.settings`, recordings are matched by :mod:`cc_jupyter.recordings`. No HTTP, no
+rendering here.
+"""

@@ -298,29 +298,29 @@ def _diff_blocks(changes: Changes) -> list[tuple[Changes, bool]]:
 def diff_html(changes: Changes, budget: int = DIFF_BUDGET) -> str:
     """Every file's patch as a static, coloured view: one ``<details>`` per file; patches cut
     per file (and when ``budget`` runs out) with a link to the rest on GitHub."""
-    parts = [f'<div style="font-size:13px">{_diff_header(changes, budget // 4, html=True)}']
-    left = budget - len(parts[0]) - 200
-    for block, titled in _diff_blocks(changes):
-        if titled:
-            parts.append(f'<h4 style="margin:8px 0 2px 0">{escape(_clean(block.shown_branch, 100))}</h4>')
-        shown, left = _files_diff_html(block, left)
-        parts.append(shown)
-    parts.append("</div>")
-    out = "".join(parts)
+    opening = '<div style="font-size:13px">'
+    out = opening + _diff(changes, budget, html=True, wrapper=len(opening)) + "</div>"
     return out if len(out) <= budget else changes_html(changes, budget)  # hostile URLs: the summary only
 
 
 def diff_text(changes: Changes, budget: int = DIFF_TEXT_BUDGET) -> str:
     """Every file's patch as a unified diff (escape sequences removed), within ``budget``."""
-    lines = [_diff_header(changes, budget // 4, html=False)]
-    left = budget - len(lines[0]) - 200
+    out = _diff(changes, budget, html=False)
+    return out if len(out) <= budget else changes_text(changes, budget)
+
+
+def _diff(changes: Changes, budget: int, *, html: bool, wrapper: int = 0) -> str:
+    """The summary, then the files of each branch shown (titled when there are several);
+    ``wrapper`` characters of ``budget`` are the caller's."""
+    parts = [_diff_header(changes, budget // 4, html=html)]
+    left = budget - wrapper - len(parts[0]) - 200
     for block, titled in _diff_blocks(changes):
         if titled:
-            lines.append(f"== {_clean(block.shown_branch, 100)} ==")
-        text, left = _files_diff_text(block, left)
-        lines.append(text)
-    out = "\n".join(lines)
-    return out if len(out) <= budget else changes_text(changes, budget)
+            name = _clean(block.shown_branch, 100)
+            parts.append(f'<h4 style="margin:8px 0 2px 0">{escape(name)}</h4>' if html else f"== {name} ==")
+        shown, left = (_files_diff_html if html else _files_diff_text)(block, left)
+        parts.append(shown)
+    return ("" if html else "\n").join(parts)
 
 
 def _diff_header(changes: Changes, budget: int, *, html: bool) -> str:
