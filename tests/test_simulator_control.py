@@ -20,6 +20,7 @@ from .test_simulator import (
     post,
     read_until,
     send_raw,
+    stdout_of,
     stream,
 )
 from .waiting import wait_until
@@ -188,16 +189,16 @@ def test_cli_rejects_bad_rules_and_directives(module, args, message):
 def test_cli_git_root_and_rules(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen([sys.executable, "-m", "cc_jupyter.simulator", "--pace", "0", "--git-root",
-                             str(tmp_path), "--rule", "(?i)orders=commits=2"],
+                             str(tmp_path), "--rule", "(?i)orders=lines=2 interval=0"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         url = re.fullmatch(r"cc_jupyter simulator listening on (http://\S+)\n", proc.stdout.readline()).group(1)
         assert f"CLOUDCODE_GITHUB_API_URL at {url}/github" in proc.stdout.readline()
         conn = http.client.HTTPConnection(url.split("//")[1], timeout=10)
         conn.request("POST", "/invoke/stdout", json.dumps(body("Count the orders")), {"x-api-key": "k"})
-        assert "Pushed 2 commits" in ai_texts(parse_sse(conn.getresponse().read()))[-1]
+        assert "[main] progress 2/2: still working" in stdout_of(parse_sse(conn.getresponse().read()))
         conn.request("GET", "/_sim/requests")
-        assert json.loads(conn.getresponse().read())[-1]["directives"] == {"commits": 2}
+        assert json.loads(conn.getresponse().read())[-1]["directives"] == {"lines": 2, "interval": 0.0}
         conn.close()
         assert (tmp_path / "acme" / "widgets.git" / "HEAD").is_file()
     finally:

@@ -19,20 +19,26 @@ from cc_jupyter.simulator.scenario import OPTIONS, Scenario
 from .simrigs import RiggedSimulator
 from .simrigs.options import RIG_OPTIONS, RiggedScenario
 from .simrigs.rigs import Rigs
-from .test_simulator import ROOT, body
+from .test_simulator import ROOT, body, git, post, stream
 
 SHIPPED = Path(cc_jupyter.simulator.__file__).parent
 DOCS = (ROOT / "docs" / "simulator.md").read_text()
 RIG_ROUTES = {"/_sim/reset", "/_sim/release", "/_sim/github-failure"}
 # Rig directives that are also ordinary words of the shipped code, never read from a scenario there:
 # message and record ids, the protocol's stdout field and git's, stream.wait, the "cut" outcome of a
-# stream the simulator stops, "the end", local names.
-ORDINARY = {"id", "stdout", "wait", "cut", "end", "names", "width", "thread", "empty"}
+# stream the simulator stops, "the end", local names, the commits the agent makes and their push.
+ORDINARY = {"id", "stdout", "wait", "cut", "end", "names", "width", "thread", "empty", "commits", "push"}
 DISTINCTIVE = RIG_OPTIONS.keys() - ORDINARY
 # Names in the rigs' own code (as identifiers), and a valid value for every rig directive.
 RIG_NAMES = {"Gates", "GithubFailures", "github_failures", "github_failure", "wait_held", "release", "Hold",
-             "Flood", "Raw", "Bare", "Split", "hostile_items", "simrigs", "Rigs", "RigPlayer", "VariantWire"}
-SAMPLES = {"framing": "B", "crlf": True, "cr": True, "bom": True, "ping": "0", "wrap": True, "id": True,
+             "Flood", "Raw", "Bare", "Split", "hostile_items", "simrigs", "Rigs", "RigPlayer", "VariantWire",
+             # moved out of the wheel: FastAPI's error lists, kinds, commit variants, tokens, message history
+             "validation", "summarize", "Aggregate", "AGGREGATES", "RIG_KINDS", "Appended", "CHANGELOG",
+             "PullRequests", "pull_number", "next_pull_number", "Tokens", "remember_token", "accepts", "History"}
+# Text that only the rigs' code says (FastAPI's error types, other formats, aggregates, PRs, tokens).
+RIG_TEXT = ("string_type", "json_invalid", "model_attributes_type", "json.load", "delimiter", "statistics.",
+            "Changelog", "Pull request", "Bad credentials", "Requires authentication")
+SAMPLES = {"commits": "2", "push": "none", "push_branch": "elsewhere", "pr": True, "framing": "B", "crlf": True, "cr": True, "bom": True, "ping": "0", "wrap": True, "id": True,
            "multiline": True, "metadata": True, "end": True, "history": True, "notask": True, "stdout": "plain",
            "nonsse": True, "cut": "1", "silence": "0", "huge": "10", "badutf8": True, "result_error": True,
            "auth": True, "leak": True, "thread": "accept", "wait": "0", "flood": "1", "width": "10",
@@ -77,6 +83,7 @@ def test_no_module_of_the_wheel_holds_a_rig(path):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and node is not docstring:
             words = set(re.findall(r"[A-Za-z_]\w*", node.value))
             assert not words & DISTINCTIVE and node.value not in RIG_ROUTES, (path.name, node.lineno, node.value)
+            assert not any(text in node.value for text in RIG_TEXT), (path.name, node.lineno, node.value)
         names = {getattr(node, attr, None) for attr in ("id", "attr", "name", "arg")}
         assert not names & (DISTINCTIVE | RIG_NAMES), (path.name, getattr(node, "lineno", None), names)
         if isinstance(node, ast.Attribute) and node.attr in ORDINARY:
@@ -104,6 +111,29 @@ def test_a_rig_directive_is_a_422_without_the_rigs_and_honoured_with_them():
             conn.close()
         for name in ("reset", "release", "wait_held", "github_failure"):
             assert not hasattr(shipped, name) and callable(getattr(rigged, name))
+
+
+def test_what_the_rigs_change_is_plain_in_the_wheel():
+    """A malformed body: one sentence (the rigs: FastAPI's error list); a GitHub call: no token needed (the
+    rigs: one a run used); a JSON or an aggregate prompt: the shipped kinds (the rigs: their own)."""
+    with Simulator(pace=0, quiet=True) as shipped, RiggedSimulator(pace=0, quiet=True) as rigged:
+        bad = {**body("x"), "messages": []}
+        assert post(shipped, bad)[2] == b'{"detail": "messages must be a non-empty list of objects"}'
+        assert json.loads(post(rigged, bad)[2])["detail"][0]["type"] == "too_short"
+        for sim in (shipped, rigged):
+            stream(sim, "Parse settings.json", repo_url="https://github.com/acme/kinds")
+            stream(sim, "Compute the average order value", repo_url="https://github.com/acme/kinds")
+        files = {sim: git("--git-dir", str(sim.repo_path("acme/kinds")), "ls-tree", "-r", "--name-only", "main")
+                 for sim in (shipped, rigged)}
+        assert "src/kinds/parse_settings.py" in files[shipped] and "compute_average_order.py" in files[shipped]
+        assert "src/kinds/parse_settings.py" in files[rigged] and "average_order_value.py" in files[rigged]
+        assert "csv.DictReader" in git("--git-dir", str(shipped.repo_path("acme/kinds")), "show",
+                                       "main~1:src/kinds/parse_settings.py")
+        for sim, status in ((shipped, 200), (rigged, 401)):
+            conn = http.client.HTTPConnection("127.0.0.1", sim.port, timeout=10)
+            conn.request("GET", "/github/repos/acme/kinds/branches/main")
+            assert conn.getresponse().status == status
+            conn.close()
 
 
 def test_the_shipped_cli_lists_only_shipped_directives():

@@ -9,8 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .extension import Extension
-from .rules import parse_cli_rule
-from .scenario import OPTIONS, DirectiveError, Option
+from .scenario import OPTIONS, DirectiveError, Option, parse_cli_rule
 from .server import Simulator
 
 PROG = "python -m cc_jupyter.simulator"

@@ -12,31 +12,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .codegen import Code
-from .git import GitError
-from .repo_ref import RepoRef
-from .repos import RepoStore
-
-CHANGELOG = "CHANGELOG.md"
+from .repos import GitError, RepoRef, RepoStore
 
 
 @dataclass(frozen=True)
 class CommitPlan:
     message: str
-    files: tuple[tuple[str, str], ...] = ()  # (path, whole new content)
-    appended: tuple[tuple[str, str], ...] = ()  # (path, text added at the end)
+    files: tuple[tuple[str, str], ...]  # (path, whole new content)
 
     @property
     def paths(self) -> list[str]:
-        return [path for path, _ in (*self.files, *self.appended)]
+        return [path for path, _ in self.files]
+
+    def apply(self, work: Path) -> None:
+        """Write the commit's files into the work tree `work`."""
+        for path, content in self.files:
+            target = work / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content, encoding="utf-8")
 
 
 @dataclass(frozen=True)
 class PushPlan:
     repo: RepoRef
     branch: str  # the branch the agent cloned
-    target: str  # the branch it pushes to (== branch unless push_branch=NAME)
+    target: str  # the branch it pushes to (a new one is made from `branch`)
     commits: tuple[CommitPlan, ...]
-    pull_request: bool = False
 
 
 @dataclass
@@ -44,33 +45,25 @@ class PushResult:
     pushed: bool = False
     commits: list[tuple[str, str]] = field(default_factory=list)  # (sha, message), oldest first
     output: str = ""  # git's commit lines and push report, as a github.com user would see them
-    pull_number: int | None = None
     error: str | None = None
 
 
-def plan_commits(before: Code, after: Code, is_new: bool, count: int) -> tuple[CommitPlan, ...]:
-    """`count` commits for this turn's change: the module, then its tests, then changelog notes."""
-    name = after.name
-    tests_changed = is_new or before.tests() != after.tests()
+def commit_message(before: Code, after: Code, is_new: bool) -> str:
+    """What this turn's change is called in git."""
     if is_new:
-        message = f"Add {name}()"
-    elif after.checks_errors and not before.checks_errors:
-        message = f"{name}(): clear error on bad input"
-    else:
-        message = f"{name}(): {after.notes[-1] if after.notes else 'update'}"
-    module = (after.module_path, after.module())
-    tests = (after.test_path, after.tests())
-    if count == 1:
-        suffix = " with tests" if is_new else ""
-        return (CommitPlan(message + suffix, (module, tests) if tests_changed else (module,)),)
-    plans = [CommitPlan(message, (module,))]
-    if tests_changed:
-        plans.append(CommitPlan(f"Test {name}()", (tests,)))
-    while len(plans) < count:
-        n = len(plans) + 1
-        plans.append(CommitPlan(f"Changelog: {name}() ({n}/{count})",
-                                appended=((CHANGELOG, f"- {name}(): {after.does(detail=False)} ({n}/{count})\n"),)))
-    return tuple(plans[:count])
+        return f"Add {after.name}()"
+    if after.checks_errors and not before.checks_errors:
+        return f"{after.name}(): clear error on bad input"
+    return f"{after.name}(): {after.notes[-1] if after.notes else 'update'}"
+
+
+def plan_commits(before: Code, after: Code, is_new: bool) -> tuple[CommitPlan, ...]:
+    """This turn's one commit: the module, with its tests when they changed."""
+    module, tests = (after.module_path, after.module()), (after.test_path, after.tests())
+    if is_new:
+        return (CommitPlan(commit_message(before, after, is_new) + " with tests", (module, tests)),)
+    files = (module, tests) if before.tests() != after.tests() else (module,)
+    return (CommitPlan(commit_message(before, after, is_new), files),)
 
 
 class AgentPush:
@@ -101,7 +94,7 @@ class AgentPush:
             git.run("checkout", "--quiet", "-B", plan.target, f"origin/{start}", cwd=work)
             lines = []
             for commit in plan.commits:
-                _apply(work, commit)
+                commit.apply(work)
                 git.run("add", "--all", "--", *commit.paths, cwd=work)
                 out = git.run("commit", "--allow-empty", "-m", commit.message, cwd=work)
                 lines.append(out.stdout.splitlines()[0])
@@ -110,8 +103,6 @@ class AgentPush:
             lines.extend(self._public(pushed.stderr + pushed.stdout).strip().splitlines())
             result.output = "".join(line + "\n" for line in lines)
             result.pushed = True
-            if plan.pull_request:
-                result.pull_number = self.store.next_pull_number(plan.repo)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
@@ -119,13 +110,3 @@ class AgentPush:
         """git's text with the bare repository's local path shown as its https URL."""
         return text.replace(str(self.store.path(self.plan.repo)), self.plan.repo.clone_url)
 
-
-def _apply(work: Path, commit: CommitPlan) -> None:
-    for path, content in commit.files:
-        target = work / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
-    for path, text in commit.appended:
-        target = work / path
-        old = target.read_text(encoding="utf-8") if target.exists() else "# Changelog\n\n"
-        target.write_text(old + text, encoding="utf-8")

@@ -1,28 +1,22 @@
-"""The files the fake agent writes for a topic: a stdlib-only module with a real function, and its tests."""
+"""The files the fake agent writes for a topic: a stdlib-only module with a real function, and its tests.
+
+A `Kind` of function recognises the first prompts it is about and writes its code; the fake
+agent knows `KINDS` (an extension may give it more).
+"""
 from __future__ import annotations
 
+import builtins
 import difflib
 import json
-import statistics
+import keyword
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .topic import Feature, Topic
-
-SAMPLE_NUMBERS = (2, 4, 9)
-AGGREGATE_WORD = {"mean": "mean", "median": "median", "sum": "sum", "count": "number", "max": "largest",
-                  "min": "smallest"}
-AGGREGATE_CODE = {"mean": "statistics.fmean(numbers)", "median": "statistics.median(numbers)",
-                  "sum": "math.fsum(numbers)", "count": "len(numbers)", "max": "max(numbers)",
-                  "min": "min(numbers)"}
-# How the new error test fails before the module has the check (pytest's short summary).
-ERRORS_RED = {"load": "AssertionError: Regex pattern did not match.",
-              "text": "AttributeError: 'int' object has no attribute 'split'",
-              "sum": "Failed: DID NOT RAISE <class 'ValueError'>",
-              "count": "Failed: DID NOT RAISE <class 'ValueError'>",
-              "aggregate": "AssertionError: Regex pattern did not match."}
+from .topic import FORMATS, LOAD_VERBS, Feature, Topic, Words, words
 
 
-def _literal(value: object) -> str:
+def literal(value: object) -> str:
     """A Python literal for strings, numbers and lists/dicts of them, in double quotes."""
     return json.dumps(value, ensure_ascii=False)
 
@@ -40,6 +34,10 @@ class Code:
     topic: Topic
     features: tuple[Feature, ...]
     package: str
+
+    @property
+    def kind(self) -> Kind:
+        return self.topic.kind
 
     @property
     def name(self) -> str:
@@ -61,32 +59,9 @@ class Code:
     def notes(self) -> list[str]:
         return [_one_line(f.asked) for f in self.features if f.kind == "note"]
 
-    @property
-    def fmt(self) -> str:
-        return (self.topic.data_path or ".csv").rsplit(".", 1)[-1].lower()
-
-    # -- words for the narration ---------------------------------------------------------------
-
     def does(self, detail: bool = True) -> str:
         """What the function does, as a clause: "reads data/sales.csv and returns its rows as dicts"."""
-        t = self.topic
-        if t.kind == "load":
-            what = {"json": "the parsed JSON", "txt": "its lines"}.get(self.fmt, "its rows as dicts")
-            if detail and t.dataframe and self.fmt != "txt":
-                what += f" (pandas.DataFrame({self.name}()) makes a DataFrame of them)"
-            return f"reads {t.data_path} and returns {what}"
-        if t.kind == "aggregate":
-            return f"returns the {AGGREGATE_WORD[t.operation or 'mean']} of a sequence of numbers"
-        return "tidies the whitespace in a string"
-
-    def error_behaviour(self) -> str:
-        return {"load": "raises FileNotFoundError naming the path when the file is missing",
-                "aggregate": "raises ValueError with a clear message on empty input",
-                }.get(self.topic.kind, "raises TypeError with a clear message for anything but a str")
-
-    def red_reason(self) -> str:
-        """pytest's one-line reason why the error test fails before the check exists."""
-        return ERRORS_RED.get(self.topic.operation or self.topic.kind, ERRORS_RED["aggregate"])
+        return self.kind.does(self, detail)
 
     @property
     def suite_size(self) -> int:
@@ -94,122 +69,161 @@ class Code:
         return len(self.test_names()) + 1
 
     def test_names(self) -> list[str]:
-        base = {"load": "reads_file", "aggregate": "of_sample"}.get(self.topic.kind, "tidies_whitespace")
-        names = [f"test_{self.name}_{base}"]
+        names = [f"test_{self.name}_{self.kind.test_suffix}"]
         if self.checks_errors:
-            names.append(f"test_{self.name}_{self.error_test_suffix()}")
+            names.append(f"test_{self.name}_{self.kind.error_suffix}")
         return names
 
-    def error_test_suffix(self) -> str:
-        return {"load": "missing_file", "aggregate": "rejects_empty"}.get(self.topic.kind, "rejects_non_text")
-
-    # -- the module ----------------------------------------------------------------------------
-
     def module(self) -> str:
-        kind = self.topic.kind
-        body = self._loader() if kind == "load" else self._aggregate() if kind == "aggregate" else self._text()
         notes = "".join(f"# Requested: {note}\n" for note in self.notes)
-        return f'"""{self.name}: {self.does(detail=False)}."""\n{notes}from __future__ import annotations\n\n{body}'
-
-    def _loader(self) -> str:
-        fmt, name = self.fmt, self.name
-        imports = {"json": "import json\n", "txt": ""}.get(fmt, "import csv\n")
-        returns = {"json": "Any", "txt": "list[str]"}.get(fmt, "list[dict[str, str]]")
-        typing = "from typing import Any\n" if fmt == "json" else ""
-        doc = {"json": "Return the JSON document in the file at `path`.",
-               "txt": "Return the lines of the text file at `path`."}.get(
-            fmt, "Return the rows of the file at `path` as dicts keyed by its header line.")
-        if self.topic.dataframe and fmt != "txt":
-            doc += f"\n\n    For a pandas DataFrame: ``pandas.DataFrame({name}())``.\n    "
-        delimiter = ', delimiter="\\t"' if fmt == "tsv" else ""
-        read = {"json": "    with path.open(encoding=\"utf-8\") as handle:\n        return json.load(handle)\n",
-                "txt": "    return path.read_text(encoding=\"utf-8\").splitlines()\n"}.get(
-            fmt, "    with path.open(newline=\"\", encoding=\"utf-8\") as handle:\n"
-                 f"        return list(csv.DictReader(handle{delimiter}))\n")
-        check = ""
-        if self.checks_errors:
-            check = ("    if not path.is_file():\n"
-                     f'        raise FileNotFoundError(f"{name}: {{path}} not found (expected a file such as '
-                     '{DEFAULT_PATH})")\n')
-        return (f"{imports}from pathlib import Path\n{typing}\nDEFAULT_PATH = {_literal(self.topic.data_path)}\n\n\n"
-                f"def {name}(path: str | Path = DEFAULT_PATH) -> {returns}:\n"
-                f'    """{doc}"""\n    path = Path(path)\n{check}{read}')
-
-    def _aggregate(self) -> str:
-        op, name = self.topic.operation or "mean", self.name
-        imports = {"mean": "import statistics\n", "median": "import statistics\n", "sum": "import math\n"}.get(op, "")
-        returns = "int" if op == "count" else "float"
-        check = ""
-        if self.checks_errors:
-            check = f'    if not numbers:\n        raise ValueError("{name}: needs at least one value")\n'
-        return (f"{imports}from typing import Iterable\n\n\n"
-                f"def {name}(values: Iterable[float]) -> {returns}:\n"
-                f'    """Return the {AGGREGATE_WORD[op]} of `values`."""\n'
-                f"    numbers = [float(value) for value in values]\n{check}"
-                f"    return {AGGREGATE_CODE[op]}\n")
-
-    def _text(self) -> str:
-        check = ""
-        if self.checks_errors:
-            check = ("    if not isinstance(text, str):\n"
-                     f'        raise TypeError(f"{self.name}: expected a str, got {{type(text).__name__}}")\n')
-        return (f"\ndef {self.name}(text: str) -> str:\n"
-                '    """Return `text` without surrounding whitespace and with inner runs of it as one space."""\n'
-                f'{check}    return " ".join(text.split())\n')
-
-    # -- the tests -----------------------------------------------------------------------------
+        return (f'"""{self.name}: {self.does(detail=False)}."""\n{notes}from __future__ import annotations\n\n'
+                f"{self.kind.module(self)}")
 
     def tests(self) -> str:
         first, *more = self.test_names()
         head = f'"""Tests for {self.package}.{self.name}."""\n'
         head += "import pytest\n\n" if more else "\n"
         head += f"from {self.package}.{self.name} import {self.name}\n"
-        kind = self.topic.kind
-        body = self._loader_test(first) if kind == "load" else (
-            self._aggregate_test(first) if kind == "aggregate" else self._text_test(first))
-        if more:
-            body += self._error_test(more[0])
-        return head + body
+        return head + self.kind.test(self, first) + "".join(self.kind.error_test(self, name) for name in more)
 
-    def _loader_test(self, test: str) -> str:
-        fmt = self.fmt
-        sample_name = self.topic.data_path.rsplit("/", 1)[-1] if self.topic.data_path else f"sample.{fmt}"
-        if fmt == "json":
-            expected: object = {"region": "north", "amount": 9.5}
-            text = json.dumps(expected)
-        elif fmt == "txt":
-            expected, text = ["first line", "second line"], "first line\nsecond line\n"
+
+class Kind:
+    """A kind of function: the first prompts it is about, its code and its tests.
+
+    This one is about every prompt (a list of kinds ends with it): it tidies the whitespace in a
+    string. Other kinds override what differs.
+    """
+
+    test_suffix, error_suffix = "tidies_whitespace", "rejects_non_text"  # test_<name>_<suffix>: first, errors
+    error_behaviour = "raises TypeError with a clear message for anything but a str"  # once asked for
+    raises = ("TypeError", "expected a str")  # the exception it then raises, and a regex its message matches
+    red = "AttributeError: 'int' object has no attribute 'split'"  # pytest's reason before the check exists
+
+    def topic(self, prompt: str) -> Topic | None:
+        """The topic of a first prompt, if it is about this kind of function."""
+        w = Words.of(prompt)
+        picked = ([w.verb] if w.verb else []) + [n for n in w.nouns if n not in FORMATS][:2]
+        name = "_".join(picked) if picked else "tidy_text"
+        if keyword.iskeyword(name) or hasattr(builtins, name):
+            name += "_text"
+        return Topic(name, self, dataframe="dataframe" in w.all)
+
+    def does(self, code: Code, detail: bool) -> str:
+        """What the function does, as a clause (`detail`: with an aside on how to use it)."""
+        return "tidies the whitespace in a string"
+
+    def module(self, code: Code) -> str:
+        """The module's code after its docstring and `from __future__ import annotations`."""
+        check = ""
+        if code.checks_errors:
+            check = ("    if not isinstance(text, str):\n"
+                     f'        raise TypeError(f"{code.name}: expected a str, got {{type(text).__name__}}")\n')
+        return (f"\ndef {code.name}(text: str) -> str:\n"
+                '    """Return `text` without surrounding whitespace and with inner runs of it as one space."""\n'
+                f'{check}    return " ".join(text.split())\n')
+
+    def test(self, code: Code, test: str) -> str:
+        """The first test function."""
+        return f'\n\ndef {test}():\n    assert {code.name}("  Hello,   world \\n") == "Hello, world"\n'
+
+    def bad_input(self, code: Code) -> str:
+        """The argument the error test calls the function with (it may use pytest's `tmp_path`)."""
+        return "42"
+
+    def error_test(self, code: Code, test: str) -> str:
+        """The test that the function raises the error asked for on bad input."""
+        bad = self.bad_input(code)
+        exception, match = self.raises
+        return (f"\n\ndef {test}({'tmp_path' if 'tmp_path' in bad else ''}):\n"
+                f"    with pytest.raises({exception}, match={literal(match)}):\n        {code.name}({bad})\n")
+
+
+@dataclass(frozen=True)
+class Format:
+    """How a loader reads one format of file, and the sample file its test reads."""
+
+    imports: str  # the module's imports, `from pathlib import Path` among them
+    returns: str  # the return annotation
+    doc: str
+    read: str  # the last lines of the function
+    what: str  # what it returns, in words
+    sample: str
+    expected: object  # what the function returns for the sample
+    tabular: bool = True  # pandas.DataFrame() makes a table of what it returns
+
+
+CSV = Format("import csv\nfrom pathlib import Path\n", "list[dict[str, str]]",
+             "Return the rows of the file at `path` as dicts keyed by its header line.",
+             '    with path.open(newline="", encoding="utf-8") as handle:\n'
+             "        return list(csv.DictReader(handle))\n",
+             "its rows as dicts", "id,amount\n1,9.50\n2,12.00\n",
+             [{"id": "1", "amount": "9.50"}, {"id": "2", "amount": "12.00"}])
+
+
+class Loader(Kind):
+    """Reads a data file: `load_sales(path="data/sales.csv")`, in one of `formats` (by extension)."""
+
+    test_suffix, error_suffix = "reads_file", "missing_file"
+    error_behaviour = "raises FileNotFoundError naming the path when the file is missing"
+    raises = ("FileNotFoundError", "not found")
+    red = "AssertionError: Regex pattern did not match."
+
+    def __init__(self, formats: Mapping[str, Format]) -> None:
+        self.formats = dict(formats)  # the first is the default
+        self.data_path = re.compile(rf"(?<![\w/.-])((?:[\w.-]+/)*[\w-]+\.({'|'.join(formats)}))\b", re.I)
+
+    def topic(self, prompt: str) -> Topic | None:
+        found = self.data_path.search(prompt)
+        w = Words.of(self.data_path.sub(" ", prompt))
+        if not found and w.verb not in LOAD_VERBS:
+            return None
+        verb = w.verb if w.verb in LOAD_VERBS else "load"
+        if found:
+            data_path = found.group(1)
+            subject = "_".join(words(data_path.rsplit("/", 1)[-1].rsplit(".", 1)[0])[:2]) or "data"
         else:
-            sep = "\t" if fmt == "tsv" else ","
-            expected = [{"id": "1", "amount": "9.50"}, {"id": "2", "amount": "12.00"}]
-            text = "".join(sep.join(row) + "\n" for row in (("id", "amount"), ("1", "9.50"), ("2", "12.00")))
-        return (f"\n\ndef {test}(tmp_path):\n    sample = tmp_path / {_literal(sample_name)}\n"
-                f"    sample.write_text({_literal(text)}, encoding=\"utf-8\")\n"
-                f"    assert {self.name}(sample) == {_literal(expected)}\n")
+            fmt = next((n for n in w.nouns if n in self.formats), next(iter(self.formats)))
+            noun = next((n for n in w.nouns if n not in FORMATS), None)
+            subject, data_path = noun or fmt, f"data/{noun or 'input'}.{fmt}"
+        return Topic(f"{verb}_{subject}", self, data_path, dataframe="dataframe" in w.all)
 
-    def _aggregate_test(self, test: str) -> str:
-        op = self.topic.operation or "mean"
-        numbers = [float(n) for n in SAMPLE_NUMBERS]
-        results: dict[str, float] = {"mean": statistics.fmean(numbers), "median": statistics.median(numbers),
-                                     "sum": sum(numbers), "count": len(numbers), "max": max(numbers),
-                                     "min": min(numbers)}
-        expected = results[op]
-        return f"\n\ndef {test}():\n    assert {self.name}({list(SAMPLE_NUMBERS)!r}) == {expected!r}\n"
+    def extension(self, code: Code) -> str:
+        return (code.topic.data_path or "").rsplit(".", 1)[-1].lower()
 
-    def _text_test(self, test: str) -> str:
-        return f'\n\ndef {test}():\n    assert {self.name}("  Hello,   world \\n") == "Hello, world"\n'
+    def format(self, code: Code) -> Format:
+        return self.formats[self.extension(code)]
 
-    def _error_test(self, test: str) -> str:
-        kind = self.topic.kind
-        if kind == "load":
-            missing = f"missing.{self.fmt}"
-            return (f"\n\ndef {test}(tmp_path):\n    with pytest.raises(FileNotFoundError, match=\"not found\"):\n"
-                    f"        {self.name}(tmp_path / {_literal(missing)})\n")
-        if kind == "aggregate":
-            return (f"\n\ndef {test}():\n    with pytest.raises(ValueError, match=\"at least one value\"):\n"
-                    f"        {self.name}([])\n")
-        return (f"\n\ndef {test}():\n    with pytest.raises(TypeError, match=\"expected a str\"):\n"
-                f"        {self.name}(42)\n")
+    def does(self, code: Code, detail: bool) -> str:
+        what = self.format(code).what
+        if detail and code.topic.dataframe and self.format(code).tabular:
+            what += f" (pandas.DataFrame({code.name}()) makes a DataFrame of them)"
+        return f"reads {code.topic.data_path} and returns {what}"
+
+    def module(self, code: Code) -> str:
+        fmt, name = self.format(code), code.name
+        doc = fmt.doc
+        if code.topic.dataframe and fmt.tabular:
+            doc += f"\n\n    For a pandas DataFrame: ``pandas.DataFrame({name}())``.\n    "
+        check = ""
+        if code.checks_errors:
+            check = ("    if not path.is_file():\n"
+                     f'        raise FileNotFoundError(f"{name}: {{path}} not found (expected a file such as '
+                     '{DEFAULT_PATH})")\n')
+        return (f"{fmt.imports}\nDEFAULT_PATH = {literal(code.topic.data_path)}\n\n\n"
+                f"def {name}(path: str | Path = DEFAULT_PATH) -> {fmt.returns}:\n"
+                f'    """{doc}"""\n    path = Path(path)\n{check}{fmt.read}')
+
+    def test(self, code: Code, test: str) -> str:
+        fmt, sample_name = self.format(code), (code.topic.data_path or "").rsplit("/", 1)[-1]
+        return (f"\n\ndef {test}(tmp_path):\n    sample = tmp_path / {literal(sample_name)}\n"
+                f"    sample.write_text({literal(fmt.sample)}, encoding=\"utf-8\")\n"
+                f"    assert {code.name}(sample) == {literal(fmt.expected)}\n")
+
+    def bad_input(self, code: Code) -> str:
+        return f"tmp_path / {literal('missing.' + self.extension(code))}"
+
+
+KINDS: tuple[Kind, ...] = (Loader({"csv": CSV}), Kind())
 
 
 @dataclass(frozen=True)
@@ -244,4 +258,3 @@ def line_count(text: str) -> int:
 def numbered(text: str) -> str:
     """Like Claude Code's Read tool: right-aligned line numbers, a tab, the line."""
     return "".join(f"{n:>6}\t{line}\n" for n, line in enumerate(text.splitlines(), 1))
-

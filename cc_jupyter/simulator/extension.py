@@ -7,20 +7,20 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .codegen import KINDS, Kind
 from .items import Item, Script
 from .job import Job
-from .repo_ref import RepoRef
+from .repos import RepoRef
 from .scenario import OPTIONS, Directives, Option, Scenario
+from .state import ThreadStore, TurnInfo
 from .story import Step
-from .stream import Player
+from .stream import Player, Wire
 from .taskrun import TaskRun
-from .threads import ThreadStore, TurnInfo
-from .validate import InvokeRequest
-from .wire import Wire
+from .validate import InvokeRequest, parse_body
 
 if TYPE_CHECKING:
     from .exchange import Exchange
@@ -54,12 +54,17 @@ class Extension:
     scenario: type[Scenario] = Scenario  # ... and a Scenario subclass with a field for each
     routes: Mapping[str, Route] = {}  # more control routes, by path
     record: Mapping[str, Any] = {}  # more fields of every request record, with their first values
+    kinds: Sequence[Kind] = KINDS  # the kinds of function the fake agent writes (the first that fits)
 
     def directives(self) -> Directives:
         """The shipped directives and the extension's; raises ValueError if it redefines one."""
         if OPTIONS.keys() & self.options.keys():
             raise ValueError(f"an extension cannot redefine {sorted(OPTIONS.keys() & self.options.keys())}")
         return Directives({**OPTIONS, **self.options}, self.scenario)
+
+    def parse_body(self, raw: bytes) -> InvokeRequest:
+        """The request a POST /invoke/stdout body makes; raises validate.InvalidBody for a 422."""
+        return parse_body(raw)
 
     def refuse(self, h: Exchange, rid: int, req: InvokeRequest, sc: Scenario) -> bool:
         """Answer an accepted request before its `status` and branch are checked; True if it did."""
@@ -76,6 +81,10 @@ class Extension:
     def task_run(self, run: RunContext, name: str, prompt: str, run_id: str) -> TaskRun:
         """What makes one task's events."""
         return TaskRun(name, prompt, run_id, labelled=run.req.parallel, haiku=run.req.haiku)
+
+    def job(self, run: RunContext, job: Job) -> Job:
+        """What a task works on, and how it ends (what it pushes, if anything)."""
+        return job
 
     def steps(self, run: RunContext, index: int, t: TaskRun, job: Job, steps: list[Step]) -> list[Step]:
         """Task number `index`'s steps (a step may be replaced, keeping its name)."""

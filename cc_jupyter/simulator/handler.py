@@ -1,4 +1,4 @@
-"""HTTP handling: routing to the API, the simulated GitHub and the /_sim controls; reading bodies; answers."""
+"""HTTP handling: routing to the API, the simulated GitHub and the /_sim endpoints; reading bodies; answers."""
 from __future__ import annotations
 
 import json
@@ -7,13 +7,25 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import control, github_api, invoke
+from . import github, invoke
+from .exchange import Exchange
 from .extension import Route
 from .state import State
 
 MAX_BODY = 16 * 1024 * 1024
 JSON = "application/json"
-ROUTES = {invoke.PATH: Route("POST", invoke.answer), **control.ROUTES}
+
+
+def _health(h: Exchange, body: bytes) -> None:
+    h.send_json(200, {"ok": True})
+
+
+def _requests(h: Exchange, body: bytes) -> None:
+    h.send_json(200, h.state.log.snapshot())
+
+
+ROUTES = {invoke.PATH: Route("POST", invoke.answer), "/_sim/health": Route("GET", _health),
+          "/_sim/requests": Route("GET", _requests)}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -63,9 +75,9 @@ class Handler(BaseHTTPRequestHandler):
         route = {**ROUTES, **self.state.extension.routes}.get(path)
         if route is not None and route.method == self.command:
             route.answer(self, body)
-        elif path == github_api.PREFIX or path.startswith(github_api.PREFIX + "/"):
-            token = github_api.token_of(self.headers.get("Authorization", ""))
-            github_api.answer(self, self.state.log.open(path, method=self.command, has_token=bool(token)), path)
+        elif path == github.PREFIX or path.startswith(github.PREFIX + "/"):
+            token = github.token_of(self.headers.get("Authorization", ""))
+            github.answer(self, self.state.log.open(path, method=self.command, has_token=bool(token)), path)
         else:
             rid = None
             if not path.startswith("/_sim/"):
@@ -76,32 +88,18 @@ class Handler(BaseHTTPRequestHandler):
                 self.reject(rid, 404, {"detail": "Not Found"})
 
     def _read_body(self) -> bytes | None:
-        """The request body (Content-Length or chunked); None after answering 413 / 400."""
+        """The request body, by its Content-Length (not chunked); None after refusing it with a 400 or a 413."""
         try:
-            if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-                parts: list[bytes] = []
-                size = 0
-                while True:
-                    n = int(self.rfile.readline(100).split(b";")[0].strip() or b"0", 16)
-                    if n == 0:
-                        while self.rfile.readline(1000).strip():  # trailers
-                            pass
-                        return b"".join(parts)
-                    size += n
-                    if size > MAX_BODY:
-                        break
-                    parts.append(self.rfile.read(n))
-                    self.rfile.readline(10)
-            else:
-                length = int(self.headers.get("Content-Length") or 0)
-                if 0 <= length <= MAX_BODY:
-                    return self.rfile.read(length)
+            length = -1 if "Transfer-Encoding" in self.headers else int(self.headers.get("Content-Length") or 0)
         except ValueError:
-            self.close_connection = True
-            self.send_json(400, {"detail": "There was an error parsing the body"})
-            return None
+            length = -1
+        if 0 <= length <= MAX_BODY:
+            return self.rfile.read(length)
         self.close_connection = True
-        self.send_json(413, {"detail": "Request Entity Too Large"})
+        if length > MAX_BODY:
+            self.send_json(413, {"detail": "Request Entity Too Large"})
+        else:
+            self.send_json(400, {"detail": "There was an error parsing the body"})
         return None
 
     # -- answers -------------------------------------------------------------

@@ -5,48 +5,40 @@ import socket
 import time
 import uuid
 
-from . import rules
 from .exchange import Exchange
 from .extension import RunContext
-from .git import GitError
-from .repo_ref import FALLBACK, RepoRef, parse_repo, valid_branch
-from .scenario import DirectiveError, Scenario
+from .repos import FALLBACK, GitError, RepoRef, parse_repo, valid_branch
+from .scenario import DirectiveError, Scenario, matching
 from .script import build
 from .stream import Disconnected, Stopped
-from .validate import InvokeRequest, parse_body, summarize
+from .validate import InvalidBody, InvokeRequest
 
 PATH = "/invoke/stdout"
 
-# FastAPI-style bodies for `status=N`.
+# The `detail` of FastAPI-style bodies for `status=N` (any other N: "Simulated error N").
 FAILURES: dict[int, object] = {
-    400: "Bad Request",
-    401: "Invalid API key",
-    403: "GitHub token has no push access to this repository",
-    404: "Not Found",
-    409: "A run is already in progress for this thread",
-    413: "Request Entity Too Large",
+    400: "Bad Request", 401: "Invalid API key", 403: "GitHub token has no push access to this repository",
+    404: "Not Found", 409: "A run is already in progress for this thread", 413: "Request Entity Too Large",
     422: [{"type": "value_error", "loc": ["body", "repo_url"], "msg": "Value error, repository not found",
            "input": None}],
-    429: "Rate limit exceeded: too many concurrent runs",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
+    429: "Rate limit exceeded: too many concurrent runs", 500: "Internal Server Error", 502: "Bad Gateway",
+    503: "Service Unavailable", 504: "Gateway Timeout",
 }
 
 
 def answer(h: Exchange, raw: bytes) -> None:
     state = h.state
     key = h.headers.get("x-api-key", "")
-    rid = state.log.open(PATH, has_api_key=bool(key.strip()), **summarize(raw))
+    rid = state.log.open(PATH, has_api_key=bool(key.strip()))
     if not key.strip():
         return h.reject(rid, 401, {"detail": "Missing API key"})
     if state.api_key is not None and key != state.api_key:
         return h.reject(rid, 401, {"detail": "Invalid API key"})
-    req, errors = parse_body(raw)
-    if req is None:
-        return h.reject(rid, 422, {"detail": errors})
-    state.log.update(rid, branch=req.branch, haiku=req.haiku)
+    try:
+        req = state.extension.parse_body(raw)
+    except InvalidBody as exc:
+        return h.reject(rid, 422, {"detail": exc.detail})
+    state.log.update(rid, **req.record())
 
     prompts, from_prompts = [], {}
     try:
@@ -56,7 +48,7 @@ def answer(h: Exchange, raw: bytes) -> None:
             from_prompts.update(found)
     except DirectiveError as exc:
         return h.reject(rid, 422, {"detail": str(exc)})
-    directives = {**rules.matching(state.rules, prompts), **from_prompts}
+    directives = {**matching(state.rules, prompts), **from_prompts}
     sc = state.directives.merge(state.defaults, directives)
     state.log.update(rid, directives=directives)
 
@@ -71,13 +63,12 @@ def answer(h: Exchange, raw: bytes) -> None:
 
 
 def _repository(h: Exchange, req: InvokeRequest) -> RepoRef:
-    """The repository the run works on, created (with the branch) if new; remembers the run's token."""
+    """The repository the run works on, created (with the branch) if new."""
     repo = parse_repo(req.repo_url) or FALLBACK
     try:
         h.state.repos.ensure(repo, req.branch)
     except GitError as exc:  # the run still streams; its push step reports the failure
         h.log_message("git: %s", exc)
-    h.state.repos.remember_token(repo, req.github_token)
     return repo
 
 
@@ -89,7 +80,6 @@ def _stream(h: Exchange, rid: int, req: InvokeRequest, prompts: list[str], sc: S
     turn = state.threads.open_turn(ext.thread_for(req, sc, state.threads), asked)
     run = RunContext(req, prompts, sc, turn, str(uuid.uuid4()), h.headers.get("x-api-key", ""), time.monotonic())
     script = build(run, repo, state.repos, ext)
-    state.threads.attach(turn, script.messages)
 
     h.close_connection = True
     player = ext.player(run, h.connection, state.stop, lambda **fields: state.log.update(rid, **fields),

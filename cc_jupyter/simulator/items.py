@@ -42,7 +42,6 @@ class Later(Item):
 
 @dataclass(frozen=True)
 class Script:
-    """A run's items, in order; `messages()` gives this turn's messages so far, for thread memory."""
+    """A run's items, in order."""
 
     items: list[Item]
-    messages: Callable[[], list[dict[str, Any]]] = list

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .agent_push import AgentPush, PushPlan, plan_commits
-from .codegen import Code
-from .repo_ref import RepoRef
-from .repos import RepoStore
+from .codegen import Code, Kind
+from .repos import RepoRef, RepoStore
 from .scenario import Scenario
-from .threads import TurnInfo
+from .state import TurnInfo
 from .topic import plan
 
 
@@ -38,15 +38,14 @@ def digest(*parts: object) -> str:
 
 
 def plan_job(task: str, prompt: str, sc: Scenario, turn: TurnInfo, repo: RepoRef, branch: str,
-             store: RepoStore) -> Job:
+             store: RepoStore, kinds: Sequence[Kind]) -> Job:
     """The work of task `task` (its clean `prompt`) on this turn of the thread."""
-    work = plan([*turn.earlier_prompts(task), prompt])
+    work = plan([*turn.earlier_prompts(task), prompt], kinds)
     before = Code(work.topic, work.done, repo.package)
     after = Code(work.topic, work.now, repo.package)
     push = None
-    if sc.push != "none" and not sc.error:
-        commits = plan_commits(before, after, work.is_new, sc.commits)
-        push = AgentPush(store, PushPlan(repo, branch, sc.push_branch or branch, commits, sc.pr))
+    if not sc.error:
+        push = AgentPush(store, PushPlan(repo, branch, branch, plan_commits(before, after, work.is_new)))
     continuing = ""
     if turn.number > 1:
         continuing = (f"Continuing thread {turn.thread_id} (turn {turn.number}). "
@@ -59,7 +58,7 @@ def change(job: Job, clause: bool = False) -> str:
     """What this follow-up turn changes: "raises ..." (clause) or "it to raise ..." (wish)."""
     code = job.after
     if code.checks_errors and not job.before.checks_errors:
-        behaviour = code.error_behaviour()
+        behaviour = code.kind.error_behaviour
         return behaviour if clause else f"it to {infinitive(behaviour)}"
     note = code.notes[-1] if code.notes else "a change"
     return f"has the change you asked for ({note})" if clause else f"this change: {note}"

@@ -1,19 +1,122 @@
-"""The simulated GitHub's storage: one bare repository per owner/repo, with a lock, tokens and PR numbers.
+"""The simulated GitHub's repositories: how they are named, their storage, and running git.
 
-`<root>/<owner>/<repo>.git` (lower case) is created on first use with an initial commit on
-`main`: a README, a pyproject, `src/<pkg>/__init__.py` and `tests/test_version.py`.
+A repository is `https://HOST/<owner>/<repo>` or `owner/repo`; `<root>/<owner>/<repo>.git` (lower
+case) is created on first use with an initial commit on `main`: a README, a pyproject,
+`src/<pkg>/__init__.py` and `tests/test_version.py`. git runs as a subprocess with argument lists,
+a fixed identity and no user or system configuration.
 """
 from __future__ import annotations
 
-import hashlib
 import os
+import re
 import shutil
+import subprocess
 import tempfile
 import threading
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from .git import Git, GitError, Identity
-from .repo_ref import RepoRef, valid_branch
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+# A conservative subset of `git check-ref-format --branch`: no leading '-', no '..', '//', '@{', no '.lock'.
+_BRANCH = re.compile(r"(?!-)(?!.*\.\.)(?!.*//)(?!.*@\{)(?!.*\.lock(?:/|$))[A-Za-z0-9_./@+-]{1,200}(?<![./])")
+
+
+@dataclass(frozen=True)
+class RepoRef:
+    """A repository as the client named it; `key` (lower case) is how it is stored, as GitHub ignores case."""
+
+    owner: str
+    name: str
+    host: str = "github.com"
+
+    @property
+    def key(self) -> str:
+        return f"{self.owner.lower()}/{self.name.lower()}"
+
+    @property
+    def slug(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+    @property
+    def package(self) -> str:
+        """The Python package of the repository's initial commit: `my-repo` -> `my_repo`."""
+        pkg = re.sub(r"\W", "_", self.name.lower())
+        return pkg if pkg[:1].isalpha() else "pkg_" + pkg
+
+    @property
+    def clone_url(self) -> str:
+        return f"https://{self.host}/{self.slug}.git"
+
+    def web(self, *path: str) -> str:
+        """A github.com page of this repository: web("commit", sha)."""
+        return "/".join([f"https://github.com/{self.slug}", *path])
+
+
+FALLBACK = RepoRef("octo-org", "example")
+
+
+def parse_repo(text: str) -> RepoRef | None:
+    """`https://HOST/owner/repo(.git)` or `owner/repo`; None when it names no repository."""
+    text = text.strip()
+    if "://" in text:
+        parts = urlsplit(text)
+        host, path = parts.hostname or "github.com", parts.path
+    else:
+        host, path = "github.com", text
+    segments = [s for s in path.split("/") if s]
+    if len(segments) != 2:
+        return None
+    owner, name = segments[0], segments[1].removesuffix(".git")
+    if not (_NAME.fullmatch(owner) and _NAME.fullmatch(name)):
+        return None
+    return RepoRef(owner, name, host)
+
+
+def valid_branch(name: str) -> bool:
+    return bool(_BRANCH.fullmatch(name))
+
+
+TIMEOUT = 60.0  # seconds; local operations on tiny repositories take milliseconds
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    email: str
+
+
+AGENT = Identity("Cloud Coding Agent", "agent@cloudcoding.invalid")
+
+
+class GitError(RuntimeError):
+    """A git command failed (or git could not be run); the message is git's own."""
+
+
+class Git:
+    """Runs git with an environment that ignores the machine's configuration (`home` is an empty dir)."""
+
+    def __init__(self, home: Path) -> None:
+        base = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        base.update(HOME=str(home), XDG_CONFIG_HOME=str(home), LC_ALL="C", LANGUAGE="C",
+                    GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, GIT_TERMINAL_PROMPT="0")
+        self._base = base
+
+    def run(self, *args: str, cwd: Path | None = None, git_dir: Path | None = None,
+            who: Identity = AGENT, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run `git ARGS` (output decoded as UTF-8); raises GitError on a non-zero exit when `check`."""
+        command = ["git", *([f"--git-dir={git_dir}"] if git_dir is not None else []), *args]
+        env = {**self._base, "GIT_AUTHOR_NAME": who.name, "GIT_AUTHOR_EMAIL": who.email,
+               "GIT_COMMITTER_NAME": who.name, "GIT_COMMITTER_EMAIL": who.email}
+        try:
+            done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, timeout=TIMEOUT, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise GitError(f"git {args[0]}: {exc}") from None
+        out = subprocess.CompletedProcess(command, done.returncode, done.stdout.decode("utf-8", "replace"),
+                                          done.stderr.decode("utf-8", "replace"))  # no newline translation
+        if check and out.returncode != 0:
+            raise GitError(out.stderr.strip() or f"git {args[0]} exited with {out.returncode}")
+        return out
 
 
 class RepoStore:
@@ -25,8 +128,6 @@ class RepoStore:
         self._home: Path | None = None  # an empty HOME for git
         self._guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
-        self._tokens: dict[str, set[str]] = {}
-        self._pulls: dict[str, int] = {}
 
     # -- places --------------------------------------------------------------------------------
 
@@ -90,7 +191,7 @@ class RepoStore:
             return None
         out = self.git.run("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}",
                            git_dir=bare, check=False)
-        return out.stdout.strip() if out.code == 0 else None
+        return out.stdout.strip() if out.returncode == 0 else None
 
     def _create(self, ref: RepoRef, bare: Path) -> None:
         bare.parent.mkdir(parents=True, exist_ok=True)
@@ -113,31 +214,6 @@ class RepoStore:
             os.replace(staging / "repo.git", bare)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-
-    # -- what the simulated GitHub remembers ----------------------------------------------------
-
-    def remember_token(self, ref: RepoRef, token: str) -> None:
-        """A token a run used on this repository (kept as a digest, never the token)."""
-        if token:
-            with self._guard:
-                self._tokens.setdefault(ref.key, set()).add(_digest(token))
-
-    def accepts(self, ref: RepoRef, token: str) -> bool:
-        """True when `token` was seen on this repository; the first token of a repository is adopted."""
-        with self._guard:
-            known = self._tokens.setdefault(ref.key, set())
-            if not known:
-                known.add(_digest(token))
-            return _digest(token) in known
-
-    def next_pull_number(self, ref: RepoRef) -> int:
-        with self._guard:
-            self._pulls[ref.key] = self._pulls.get(ref.key, 0) + 1
-            return self._pulls[ref.key]
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def initial_files(ref: RepoRef) -> dict[str, str]:

@@ -1,11 +1,15 @@
-"""Scenario options: the `sim:` directive syntax, value checking, and merging with defaults."""
+"""Scenario options: the `sim:` directive syntax, value checking, rules, and merging with defaults.
+
+A rule chooses directives by what a prompt says, for prompts that must read like real ones:
+`(r"slowly", "lines=200 interval=0.1")` gives a request whose prompt matches the regex
+(re.search) those directives, after the defaults and before the prompt's own `sim:` lines.
+"""
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-from .repo_ref import valid_branch
 
 DIRECTIVE_PREFIX = "sim:"
 Parser = Callable[[Any], Any]
@@ -38,22 +42,6 @@ def number(kind: type, low: float = 0, high: float | None = None) -> Parser:
     return parse
 
 
-def choice(*choices: str) -> Parser:
-    def parse(raw: Any) -> str:
-        for option in choices:
-            if str(raw).lower() == option.lower():
-                return option
-        raise ValueError("expected " + "|".join(choices))
-
-    return parse
-
-
-def _branch(raw: Any) -> str:
-    if raw is True or not valid_branch(str(raw)):
-        raise ValueError("expected a branch name")
-    return str(raw)
-
-
 @dataclass(frozen=True)
 class Option:
     parse: Parser
@@ -68,12 +56,6 @@ OPTIONS: dict[str, Option] = {
     "pace": Option(number(float), "multiplier on built-in delays (0 = as fast as possible)"),
     "lines": Option(number(int), "N extra stdout lines per task"),
     "interval": Option(number(float), "SECONDS between those lines (default 0.3 x pace)"),
-    "commits": Option(number(int, 1, 50),
-                      "the agent makes N commits (default 1): the module, its tests, changelog notes"),
-    "push": Option(choice("branch", "none"),
-                   "none: the agent commits nothing and says it pushed nothing (default: branch)"),
-    "push_branch": Option(_branch, "push to branch NAME instead (created from the requested branch), and say so"),
-    "pr": Option(boolean, "the summary also gives a pull-request URL https://github.com/<owner>/<repo>/pull/<n>"),
 }
 
 
@@ -86,10 +68,6 @@ class Scenario:
     pace: float = 1.0
     lines: int = 0
     interval: float | None = None
-    commits: int = 1
-    push: str = "branch"
-    push_branch: str | None = None
-    pr: bool = False
 
 
 class Directives:
@@ -134,3 +112,45 @@ class Directives:
 
     def merge(self, defaults: Mapping[str, Any], directives: Mapping[str, Any]) -> Scenario:
         return self.scenario(**{**defaults, **directives})
+
+
+@dataclass(frozen=True)
+class Rule:
+    pattern: re.Pattern[str]
+    directives: dict[str, Any]
+
+
+def compile_rules(rules: Iterable[Sequence[str]] | None, directives: Directives) -> tuple[Rule, ...]:
+    """Check every (regex, "k=v k2") pair; raises ValueError naming the bad rule."""
+    compiled = []
+    for rule in rules or ():
+        if isinstance(rule, str) or len(rule) != 2:
+            raise ValueError(f"A rule is a (regex, directives) pair, not {rule!r}")
+        regex, text = rule
+        try:
+            pattern = re.compile(regex)
+        except (re.error, TypeError) as exc:
+            raise ValueError(f"Invalid rule regex {regex!r}: {exc}") from None
+        try:
+            compiled.append(Rule(pattern, directives.parse(str(text))))
+        except DirectiveError as exc:
+            raise ValueError(f"Invalid rule {regex!r}: {exc}") from None
+    return tuple(compiled)
+
+
+def parse_cli_rule(text: str) -> tuple[str, str]:
+    """`REGEX=k=v k2` -> ("REGEX", "k=v k2"): the first `=` ends the regex."""
+    regex, sep, directives = text.partition("=")
+    if not sep or not regex:
+        raise ValueError(f"expected REGEX=DIRECTIVES, got {text!r}")
+    return regex, directives
+
+
+def matching(rules: Sequence[Rule], prompts: Iterable[str]) -> dict[str, Any]:
+    """The directives of every rule some prompt matches, later rules winning."""
+    prompts = list(prompts)
+    found: dict[str, Any] = {}
+    for rule in rules:
+        if any(rule.pattern.search(prompt) for prompt in prompts):
+            found.update(rule.directives)
+    return found

@@ -7,8 +7,7 @@ from . import story
 from .extension import Extension, RunContext
 from .items import Emit, Item, Pause, Script
 from .job import plan_job
-from .repo_ref import RepoRef
-from .repos import RepoStore
+from .repos import RepoRef, RepoStore
 from .taskrun import TaskRun
 
 Built = list[tuple[story.Step, list[Item]]]  # a task's steps with their items
@@ -21,11 +20,10 @@ def build(run: RunContext, repo: RepoRef, store: RepoStore, ext: Extension) -> S
             for task, prompt in zip(req.tasks, run.prompts, strict=True)]
     per_task = []
     for i, t in enumerate(runs):
-        job = plan_job(t.name, t.prompt, run.sc, run.turn, repo, req.branch, store)
+        job = ext.job(run, plan_job(t.name, t.prompt, run.sc, run.turn, repo, req.branch, store, ext.kinds))
         per_task.append([(step, step.build()) for step in
                          ext.steps(run, i, t, job, story.steps(t, job, run.sc, run.started))])
-    script = Script(_interleave(per_task, runs, run, ext), lambda: [msg for t in runs for msg in t.new])
-    return ext.script(run, runs, script)
+    return ext.script(run, runs, Script(_interleave(per_task, runs, run, ext)))
 
 
 def _interleave(per_task: list[Built], runs: list[TaskRun], run: RunContext, ext: Extension) -> list[Item]:

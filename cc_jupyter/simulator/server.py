@@ -12,11 +12,9 @@ from typing import Any, TypeVar
 
 from .extension import Extension
 from .handler import Handler
-from .records import RequestLog
-from .repo_ref import parse_repo
-from .repos import RepoStore
-from .rules import compile_rules
-from .state import State
+from .repos import RepoStore, parse_repo
+from .scenario import compile_rules
+from .state import RequestLog, State
 
 
 class SimServer(ThreadingHTTPServer):

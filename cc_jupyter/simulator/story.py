@@ -15,12 +15,12 @@ from functools import partial
 from typing import Any
 
 from . import messages as m
+from .agent_push import PushPlan, PushResult
 from .codegen import Code, edits_between, line_count, numbered
 from .items import Call, Item, Later, Pause
 from .job import Job, change, first_line
-from .repos import initial_files
+from .repos import RepoRef, initial_files
 from .scenario import Scenario
-from .summary import summary
 from .taskrun import TaskRun
 
 GREEN, RED, DIM, RESET = "\x1b[32m", "\x1b[31m", "\x1b[2m", "\x1b[0m"
@@ -122,7 +122,7 @@ def run_test(t: TaskRun, job: Job, after: float, extras: Sequence[Item] = ()) ->
     elif code.checks_errors and not job.before.checks_errors:
         name = code.test_names()[-1]
         passed = len(code.test_names()) - 1
-        line = f"{path}::{name} - {code.red_reason()}"
+        line = f"{path}::{name} - {code.kind.red}"
         shown = (f"{path} {GREEN}{'.' * passed}{RESET}{RED}F{RESET}\n{RED}FAILED{RESET} {line}\n"
                  f"{RED}1 failed{RESET}, {GREEN}{passed} passed{RESET} in 0.06s\n")
         result = f"FAILED {line}\n1 failed, {passed} passed in 0.06s\n"
@@ -183,7 +183,7 @@ def suite_call() -> dict[str, Any]:
 
 
 def _finish(t: TaskRun, job: Job, after: float) -> list[Item]:
-    """Run the whole suite; then commit and push, or stop (push=none)."""
+    """Run the whole suite; then commit and push, unless the job pushes nothing."""
     shown, passed = _suite(job.after)
     if job.push is None:
         return tool_items(t, "Running the whole suite.", suite_call(), shown, passed, after)
@@ -227,6 +227,30 @@ def result_items(t: TaskRun, job: Job, started: float, text: Callable[[], str], 
     # A failed run reports its error record whatever the stdout form: that is how the error shows.
     record = [Later(lambda: t.out(result_line()))] if failed else t.later_json(result_line)
     return [*record, t.later_updates(lambda: m.ai(text(), t.model))]
+
+
+def summary(task: str, prompt: str, job: Job) -> str:
+    """The agent's last message: what it did, and what it pushed (read once the push has happened)."""
+    code, asked = job.after, first_line(prompt)
+    if job.is_new:
+        did = (f"I added `{code.name}()` in {code.module_path}: it {code.does()}. "
+               f"Its tests are in {code.test_path}.")
+    else:
+        did = f"`{code.name}()` in {code.module_path} now {change(job, clause=True)}."
+    text = f"Done with {task}. You asked: {asked}\n{did} The suite passes ({code.suite_size} tests)."
+    if job.push is None:
+        return text + f"\nNothing was pushed: the change is left uncommitted and branch `{job.branch}` is unchanged."
+    return text + "\n" + _pushed(job.repo, job.push.plan, job.push.result)
+
+
+def _pushed(repo: RepoRef, plan: PushPlan, result: PushResult) -> str:
+    if not result.pushed:
+        return f"The push to `{plan.target}` failed ({result.error}); nothing was pushed."
+    count = len(result.commits)
+    where = f"`{plan.target}`" + (f" (a branch from `{plan.branch}`)" if plan.target != plan.branch else "")
+    lines = [f"Pushed {count} commit{'s' if count != 1 else ''} to branch {where}:"]
+    lines += [f"- {sha[:7]} {message}: {repo.web('commit', sha)}" for sha, message in result.commits]
+    return "\n".join(lines)
 
 
 def _say(t: TaskRun, text: str) -> list[Item]:

@@ -1,9 +1,24 @@
-"""Request body validation with FastAPI/pydantic-v2-shaped 422 error lists."""
+"""The body of POST /invoke/stdout: an InvokeRequest, or a 422 saying what is wrong with it."""
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from typing import Any
+
+REQUIRED = ("repo_url", "github_token")
+# Every field but the tasks, with its type and how to name that type.
+FIELDS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "repo_url": (str, "a string"), "github_token": (str, "a string"), "branch": (str, "a string"),
+    "haiku": (bool, "a boolean"), "thread_id": ((str, type(None)), "a string or null"),
+}
+
+
+class InvalidBody(ValueError):
+    """A body the API refuses with a 422 whose `detail` is this one."""
+
+    def __init__(self, detail: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -22,161 +37,40 @@ class InvokeRequest:
     tasks: tuple[Task, ...]
     parallel: bool
 
-
-Errors = list[dict[str, Any]]
-
-
-def _err(loc: list[Any], kind: str, msg: str, **extra: Any) -> dict[str, Any]:
-    return {"type": kind, "loc": ["body", *loc], "msg": msg, **extra}
-
-
-def _string(value: Any, loc: list[Any], errors: Errors, *, secret: bool = False, min_length: int = 0) -> None:
-    # `input` echoes the offending value like pydantic does, except for the token.
-    if not isinstance(value, str):
-        extra = {} if secret else {"input": value}
-        errors.append(_err(loc, "string_type", "Input should be a valid string", **extra))
-    elif len(value) < min_length:
-        errors.append(_err(loc, "string_too_short", f"String should have at least {min_length} character",
-                           input=value, ctx={"min_length": min_length}))
+    def record(self) -> dict[str, Any]:
+        """The request's fields of its record (never the token itself)."""
+        return {"thread_id": self.thread_id, "task_names": list(dict.fromkeys(t.name for t in self.tasks)),
+                "prompts": [t.prompt[:200] for t in self.tasks], "branch": self.branch, "haiku": self.haiku,
+                "repo_url": self.repo_url, "has_github_token": bool(self.github_token)}
 
 
-def _items(value: Any, loc: list[Any], errors: Errors) -> list[Any] | None:
-    if not isinstance(value, list):
-        errors.append(_err(loc, "list_type", "Input should be a valid list", input=value))
-        return None
-    if not value:
-        errors.append(_err(loc, "too_short", "List should have at least 1 item after validation, not 0",
-                           input=value, ctx={"field_type": "List", "min_length": 1, "actual_length": 0}))
-        return None
-    return value
-
-
-def _object(value: Any, loc: list[Any], errors: Errors) -> bool:
-    if isinstance(value, dict):
-        return True
-    errors.append(_err(loc, "model_attributes_type",
-                       "Input should be a valid dictionary or object to extract fields from", input=value))
-    return False
-
-
-def _messages(value: Any, errors: Errors) -> list[Task]:
-    tasks: list[Task] = []
-    for i, item in enumerate(_items(value, ["messages"], errors) or []):
-        loc = ["messages", i]
-        if not _object(item, loc, errors):
-            continue
-        if "type" not in item:
-            errors.append(_err([*loc, "type"], "missing", "Field required"))
-        elif item["type"] != "human":
-            errors.append(_err([*loc, "type"], "literal_error", "Input should be 'human'",
-                               input=item["type"], ctx={"expected": "'human'"}))
-        if "content" not in item:
-            errors.append(_err([*loc, "content"], "missing", "Field required"))
-        else:
-            _string(item["content"], [*loc, "content"], errors)
-        if isinstance(item.get("content"), str):
-            tasks.append(Task("main", item["content"]))
-    return tasks
-
-
-def _parallel(value: Any, errors: Errors) -> list[Task]:
-    tasks: list[Task] = []
-    for i, item in enumerate(_items(value, ["parallel_tasks"], errors) or []):
-        loc = ["parallel_tasks", i]
-        if not _object(item, loc, errors):
-            continue
-        for key in ("prompt", "task_name"):
-            if key not in item:
-                errors.append(_err([*loc, key], "missing", "Field required"))
-            else:
-                _string(item[key], [*loc, key], errors, min_length=1 if key == "task_name" else 0)
-        if isinstance(item.get("prompt"), str) and isinstance(item.get("task_name"), str):
-            tasks.append(Task(item["task_name"], item["prompt"]))
-    return tasks
-
-
-def parse_body(raw: bytes) -> tuple[InvokeRequest | None, Errors]:
-    """Validate a POST /invoke/stdout body: (request, []) or (None, errors)."""
-    if not raw.strip():
-        return None, [{"type": "missing", "loc": ["body"], "msg": "Field required", "input": None}]
+def parse_body(raw: bytes) -> InvokeRequest:
+    """Check a POST /invoke/stdout body; raises InvalidBody with one sentence about the first problem."""
     try:
         body = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        return None, [_err([exc.pos], "json_invalid", "JSON decode error", input={}, ctx={"error": exc.msg})]
-    except UnicodeDecodeError:
-        return None, [_err([0], "json_invalid", "JSON decode error", input={}, ctx={"error": "Invalid UTF-8"})]
-    errors: Errors = []
+    except ValueError:
+        raise InvalidBody("The body is not valid JSON") from None
     if not isinstance(body, dict):
-        return None, [{"type": "model_attributes_type", "loc": ["body"],
-                       "msg": "Input should be a valid dictionary or object to extract fields from", "input": body}]
-    for key in ("repo_url", "github_token"):
-        if key not in body:
-            errors.append(_err([key], "missing", "Field required"))
-        else:
-            _string(body[key], [key], errors, secret=key == "github_token")
-    tasks: list[Task] = []
-    if body.get("messages") is not None:
-        tasks += _messages(body["messages"], errors)
-    if body.get("parallel_tasks") is not None:
-        tasks += _parallel(body["parallel_tasks"], errors)
-    if "branch" in body:
-        _string(body["branch"], ["branch"], errors)
-    if "haiku" in body and not isinstance(body["haiku"], bool):
-        errors.append(_err(["haiku"], "bool_type", "Input should be a valid boolean", input=body["haiku"]))
-    if body.get("thread_id") is not None:
-        _string(body["thread_id"], ["thread_id"], errors)
-    if errors:
-        return None, errors
-    # Model-level checks run only once every field is valid, as with a pydantic model validator.
+        raise InvalidBody("The body is not a JSON object")
+    for key, (kind, name) in FIELDS.items():
+        if (key in body or key in REQUIRED) and not isinstance(body.get(key), kind):
+            raise InvalidBody(f"{key} must be {name}")
     given = [key for key in ("messages", "parallel_tasks") if body.get(key) is not None]
     if len(given) != 1:
-        return None, [{"type": "value_error", "loc": ["body"], "input": {},
-                       "msg": "Value error, Provide exactly one of 'messages' or 'parallel_tasks'",
-                       "ctx": {"error": {}}}]
-    names = [task.name for task in tasks]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if given == ["parallel_tasks"] and duplicates:
-        return None, [_err(["parallel_tasks"], "value_error",
-                           f"Value error, Duplicate task_name: {', '.join(map(repr, duplicates))}",
-                           ctx={"error": {}})]
-    return InvokeRequest(
-        repo_url=body["repo_url"],
-        github_token=body["github_token"],
-        branch=body.get("branch", "main"),
-        haiku=body.get("haiku", False),
-        thread_id=body.get("thread_id"),
-        tasks=tuple(tasks),
-        parallel=given == ["parallel_tasks"],
-    ), []
-
-
-def summarize(raw: bytes) -> dict[str, Any]:
-    """Best-effort record fields from any body, valid or not; never the token itself."""
-    try:
-        body = json.loads(raw) if raw.strip() else None
-    except (ValueError, UnicodeDecodeError):
-        body = None
-    if not isinstance(body, dict):
-        body = {}
-    prompts: list[Any] = []
-    names: list[Any] = []
-    if isinstance(body.get("messages"), list):
-        prompts = [m.get("content") for m in body["messages"] if isinstance(m, dict)]
-        names = ["main"] if prompts else []
-    elif isinstance(body.get("parallel_tasks"), list):
-        items = [t for t in body["parallel_tasks"] if isinstance(t, dict)]
-        prompts = [t.get("prompt") for t in items]
-        names = [t.get("task_name") for t in items]
-
-    def text(value: Any) -> str | None:
-        return value if isinstance(value, str) else None
-
-    return {
-        "thread_id": text(body.get("thread_id")),
-        "task_names": [n for n in names if isinstance(n, str)],
-        "prompts": [p[:200] for p in prompts if isinstance(p, str)],
-        "branch": text(body.get("branch")),
-        "haiku": body.get("haiku") if isinstance(body.get("haiku"), bool) else None,
-        "repo_url": text(body.get("repo_url")),
-        "has_github_token": isinstance(body.get("github_token"), str) and bool(body["github_token"]),
-    }
+        raise InvalidBody("Provide exactly one of 'messages' or 'parallel_tasks'")
+    items = body[given[0]]
+    if not isinstance(items, list) or not items or not all(isinstance(item, dict) for item in items):
+        raise InvalidBody(f"{given[0]} must be a non-empty list of objects")
+    if given == ["messages"]:
+        if not all(m.get("type") == "human" and isinstance(m.get("content"), str) for m in items):
+            raise InvalidBody('Every message must be {"type": "human", "content": "<text>"}')
+        tasks = [Task("main", m["content"]) for m in items]
+    else:
+        if not all(isinstance(t.get("task_name"), str) and t["task_name"] and isinstance(t.get("prompt"), str)
+                   for t in items):
+            raise InvalidBody('Every parallel task must be {"task_name": "<non-empty>", "prompt": "<text>"}')
+        tasks = [Task(t["task_name"], t["prompt"]) for t in items]
+        if len({task.name for task in tasks}) < len(tasks):
+            raise InvalidBody("Every parallel task needs a task_name of its own")
+    return InvokeRequest(body["repo_url"], body["github_token"], body.get("branch", "main"), body.get("haiku", False),
+                         body.get("thread_id"), tuple(tasks), parallel=given == ["parallel_tasks"])

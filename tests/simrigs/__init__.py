@@ -1,5 +1,6 @@
-"""Test rigs for cc_jupyter's simulator: hostile input, wire variants, failures, gates, GitHub
-failure modes and the reset/release controls, added through the simulator's extension point
+"""Test rigs for cc_jupyter's simulator: hostile input, wire variants, failures, gates, commit
+variants, FastAPI-shaped 422s, more kinds of function, GitHub tokens and failure modes, and the
+reset/release controls, added through the simulator's extension point
 (cc_jupyter.simulator.extension). None of it ships: docs/simulator.md describes both parts.
 
     from tests.simrigs import RiggedSimulator

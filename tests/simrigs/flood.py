@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from cc_jupyter.simulator.wire import encode
+from cc_jupyter.simulator.stream import encode
 
 from .options import FORMS
 from .wire import VariantWire

@@ -4,10 +4,10 @@ from __future__ import annotations
 import threading
 import time
 
-from cc_jupyter.simulator import github_api
+from cc_jupyter.simulator import github
 from cc_jupyter.simulator.exchange import Exchange
-from cc_jupyter.simulator.github_api import NOT_FOUND, Reply, error
-from cc_jupyter.simulator.repo_ref import RepoRef, parse_repo
+from cc_jupyter.simulator.github import NOT_FOUND, Reply, error
+from cc_jupyter.simulator.repos import RepoRef, parse_repo
 from cc_jupyter.simulator.stream import Disconnected, Stopped, wait
 
 MODES = ("404", "ratelimit", "timeout", "garbage", "500")
@@ -45,7 +45,7 @@ class GithubFailures:
         if mode is None:
             return False
         if mode != "timeout":
-            github_api.send(h, rid, _failure(mode, h.client_address[0]))
+            github.send(h, rid, _failure(mode, h.client_address[0]))
             return True
         h.close_connection = True  # never answered: held until the client gives up
         h.state.log.update(rid, outcome="waiting")

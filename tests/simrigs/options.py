@@ -5,10 +5,27 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from cc_jupyter.simulator.scenario import Option, Scenario, boolean, choice, number
+from cc_jupyter.simulator.repos import valid_branch
+from cc_jupyter.simulator.scenario import Option, Parser, Scenario, boolean, number
 
 HALF = "half"  # `cut` without a value: cut halfway through the events
 FORMS = ("A", "B", "C")
+
+
+def choice(*choices: str) -> Parser:
+    def parse(raw: Any) -> str:
+        for option in choices:
+            if str(raw).lower() == option.lower():
+                return option
+        raise ValueError("expected " + "|".join(choices))
+
+    return parse
+
+
+def _branch(raw: Any) -> str:
+    if raw is True or not valid_branch(str(raw)):
+        raise ValueError("expected a branch name")
+    return str(raw)
 
 
 def _cut(raw: Any) -> Any:
@@ -23,6 +40,12 @@ def _gate(raw: Any) -> str:
 
 # name -> option; the order is the documentation order (docs/simulator.md).
 RIG_OPTIONS: dict[str, Option] = {
+    "commits": Option(number(int, 1, 50),
+                      "the agent makes N commits (default 1): the module, its tests, changelog notes"),
+    "push": Option(choice("branch", "none"),
+                   "none: the agent commits nothing and says it pushed nothing (default: branch)"),
+    "push_branch": Option(_branch, "push to branch NAME instead (created from the requested branch), and say so"),
+    "pr": Option(boolean, "the summary also gives a pull-request URL https://github.com/<owner>/<repo>/pull/<n>"),
     "framing": Option(choice(*FORMS, "mixed"),
                       "A: event+data lines; B: data envelope only; C: both; mixed: rotate per event"),
     "crlf": Option(boolean, "CRLF line endings"),
@@ -68,6 +91,10 @@ RIG_OPTIONS: dict[str, Option] = {
 class RiggedScenario(Scenario):
     """The shipped options, then one field per rig directive."""
 
+    commits: int = 1
+    push: str = "branch"
+    push_branch: str | None = None
+    pr: bool = False
     framing: str = "A"
     crlf: bool = False
     cr: bool = False

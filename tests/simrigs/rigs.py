@@ -8,26 +8,28 @@ import threading
 from collections.abc import Callable
 from functools import partial
 
+from cc_jupyter.simulator import story
 from cc_jupyter.simulator.exchange import Exchange
 from cc_jupyter.simulator.extension import Extension, RunContext
 from cc_jupyter.simulator.items import Emit, Item, Pause, Script
 from cc_jupyter.simulator.job import Job
-from cc_jupyter.simulator.repo_ref import RepoRef
+from cc_jupyter.simulator.repos import RepoRef
 from cc_jupyter.simulator.scenario import Scenario
-from cc_jupyter.simulator.state import State
+from cc_jupyter.simulator.state import State, ThreadStore
 from cc_jupyter.simulator.story import Step
 from cc_jupyter.simulator.stream import Player
 from cc_jupyter.simulator.taskrun import TaskRun
-from cc_jupyter.simulator.threads import ThreadStore
 from cc_jupyter.simulator.validate import InvokeRequest
 
-from . import control, failures, threads
+from . import commits, control, failures, threads, validation
 from .gates import Gates
 from .github_failures import GithubFailures
 from .items import Bare, Flood, Hold
+from .kinds import RIG_KINDS
 from .options import RIG_OPTIONS, RiggedScenario, rigged
-from .payloads import VariantTaskRun
+from .payloads import History, VariantTaskRun
 from .player import RigPlayer
+from .tokens import Tokens
 
 HOLD_AFTER_ROUND = 1  # the human message and the agent's first step are out before a `hold`
 
@@ -36,10 +38,14 @@ class Rigs(Extension):
     options = RIG_OPTIONS
     scenario = RiggedScenario
     record = {"held": None}  # the gate a run waits at
+    kinds = RIG_KINDS
 
     def __init__(self) -> None:
         self.gates = Gates()
         self.github_failures = GithubFailures()
+        self.tokens = Tokens()
+        self.history = History()
+        self.pulls = commits.PullRequests()
         self.routes = control.routes(self)
 
     def reset(self, state: State) -> None:
@@ -49,10 +55,14 @@ class Rigs(Extension):
         """
         state.log.clear()
         state.threads.clear()
+        self.history.clear()
         self.github_failures.clear()
         self.gates.reset()
 
     # -- the hooks ---------------------------------------------------------------------------
+
+    def parse_body(self, raw: bytes) -> InvokeRequest:
+        return validation.parse_body(raw)
 
     def refuse(self, h: Exchange, rid: int, req: InvokeRequest, sc: Scenario) -> bool:
         return failures.refuse(h, rid, req, rigged(sc))
@@ -65,10 +75,17 @@ class Rigs(Extension):
 
     def task_run(self, run: RunContext, name: str, prompt: str, run_id: str) -> TaskRun:
         return VariantTaskRun(name, prompt, run_id, labelled=run.req.parallel, haiku=run.req.haiku,
-                              sc=rigged(run.sc), turn=run.turn)
+                              sc=rigged(run.sc), earlier=partial(self.history.earlier, run.turn.thread_id))
+
+    def job(self, run: RunContext, job: Job) -> Job:
+        self.tokens.remember(job.repo, run.req.github_token)  # the simulated GitHub then accepts it
+        return commits.job(job, rigged(run.sc))
 
     def steps(self, run: RunContext, index: int, t: TaskRun, job: Job, steps: list[Step]) -> list[Step]:
-        swap = failures.builders(run, rigged(run.sc), index, t, job)
+        sc = rigged(run.sc)
+        swap = failures.builders(run, sc, index, t, job)
+        if sc.pr and "summary" not in swap:  # the summary names a pull request (unless the run failed)
+            swap["summary"] = lambda _: story.result_items(t, job, run.started, self.pulls.summary(t, job))
         return [dataclasses.replace(s, build=partial(swap[s.name], s.after)) if s.name in swap else s
                 for s in steps]
 
@@ -85,7 +102,11 @@ class Rigs(Extension):
         return items
 
     def script(self, run: RunContext, runs: list[TaskRun], script: Script) -> Script:
-        """`auth` and `empty` replace the run; `metadata` comes first, `end` last (not after an error)."""
+        """`auth` and `empty` replace the run; `metadata` comes first, `end` last (not after an error).
+
+        Every turn's messages are kept for `history`.
+        """
+        self.history.add(run.turn.thread_id, lambda: [msg for t in runs for msg in t.new])
         sc = rigged(run.sc)
         if sc.auth:
             return Script([Bare({"auth": "invalid api key"})])
@@ -99,7 +120,7 @@ class Rigs(Extension):
         return RigPlayer(rigged(run.sc), self.gates, sock, stop, note, completing)
 
     def github(self, h: Exchange, rid: int, repo: RepoRef) -> bool:
-        return self.github_failures.answer(h, rid, repo)
+        return self.github_failures.answer(h, rid, repo) or self.tokens.answer(h, rid, repo)
 
     def stop(self) -> None:
         self.gates.reset()

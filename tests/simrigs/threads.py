@@ -4,7 +4,7 @@ from __future__ import annotations
 from cc_jupyter.simulator.exchange import Exchange
 from cc_jupyter.simulator.extension import RunContext
 from cc_jupyter.simulator.items import Emit, Item
-from cc_jupyter.simulator.threads import ThreadStore
+from cc_jupyter.simulator.state import ThreadStore
 from cc_jupyter.simulator.validate import InvokeRequest
 
 from .options import RiggedScenario

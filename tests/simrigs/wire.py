@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from cc_jupyter.simulator.wire import Wire, encode
+from cc_jupyter.simulator.stream import Wire, encode
 
 from .options import FORMS, RiggedScenario
 
