@@ -29,6 +29,7 @@ from .errors import (
     RunFailedError,
     ServerError,
     UnexpectedResponseError,
+    Unreadable,
 )
 
 __version__ = "0.2.0"
@@ -62,6 +63,7 @@ __all__ = [
     "RunFailedError",
     "ServerError",
     "UnexpectedResponseError",
+    "Unreadable",
     "GitHubError",
     "PullRefused",
     "GitUnavailable",

@@ -12,6 +12,7 @@
     │   └── ServerError             5xx
     ├── UnexpectedResponseError     a 200 that is not an event stream
     ├── RunFailedError              the run started, then ended failed or disconnected (.run)
+    ├── Unreadable                  a file from the folder cannot be read safely (also a ValueError)
     ├── GitHubError                 reading what a run pushed failed (changes.github; shown, never raised
     │                               past the run: the run's .changes.error holds the sentence)
     └── PullRefused                 %cloudcode pull will not fast-forward; names what is in the way
@@ -112,6 +113,11 @@ class PullRefused(CloudCodeError):
 
 class GitUnavailable(PullRefused):
     """``git`` is not on PATH or cannot be run."""
+
+
+class Unreadable(CloudCodeError, ValueError):
+    """A file from the folder (a recording, a rules file) cannot be read safely, or is not what it
+    should be; ``str()`` is one sentence naming it."""
 
 
 class RunCancelled(KeyboardInterrupt):

@@ -14,12 +14,8 @@ import stat
 from pathlib import Path
 from typing import IO
 
+from .errors import Unreadable
 from .text import one_line, strip_escapes
-
-
-class Unreadable(ValueError):
-    """A file that cannot be read safely, or is not what it should be; ``str()`` is one sentence
-    naming it."""
 
 
 def file_name(path: str | Path) -> str:

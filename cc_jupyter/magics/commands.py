@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import MagicArgumentParser
 
-from ..files import Unreadable
+from ..errors import Unreadable
 from ..protocol.request import check_thread_id
 from ..recordings.library import Library
 from ..recordings.parse import read as read_recording

@@ -8,7 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..files import Unreadable, read_untrusted_text
+from ..errors import Unreadable
+from ..files import read_untrusted_text
 from ..settings import Settings, demo_url
 
 if TYPE_CHECKING:

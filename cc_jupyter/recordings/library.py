@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..files import Unreadable
+from ..errors import Unreadable
 from ..secrets import SecretMasker
 from ..text import one_line
 from .parse import End, Header, Recorded, read, read_end, read_header

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, cast, get_args
 
-from ..files import Unreadable, file_name, open_untrusted
+from ..errors import Unreadable
+from ..files import file_name, open_untrusted
 from ..json_types import JSON
 from ..protocol.request import DEFAULT_TASK, TASK_NAME, Request, check_branch
 from ..protocol.threads import plausible_thread_id

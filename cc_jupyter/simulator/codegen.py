@@ -37,7 +37,9 @@ class Code:
 
     @property
     def kind(self) -> Kind:
-        return self.topic.kind
+        kind = self.topic.kind
+        assert isinstance(kind, Kind)  # every kind of function is a Kind; topic.py knows only what it reads
+        return kind
 
     @property
     def name(self) -> str:

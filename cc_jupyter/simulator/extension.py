@@ -9,21 +9,19 @@ import socket
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from email.message import Message
+from typing import Any, Protocol
 
 from .codegen import KINDS, Kind
 from .items import Item, Script
 from .job import Job
 from .repos import RepoRef
 from .scenario import OPTIONS, Directives, Option, Scenario
-from .state import ThreadStore, TurnInfo
+from .state import State, ThreadStore, TurnInfo
 from .story import Step
 from .stream import Player, Wire
 from .taskrun import TaskRun
 from .validate import InvokeRequest, parse_body
-
-if TYPE_CHECKING:
-    from .exchange import Exchange
 
 
 @dataclass(frozen=True)
@@ -109,3 +107,29 @@ class Extension:
 
     def stop(self) -> None:
         """The simulator stops: let go of anything waiting."""
+
+
+class Exchange(Protocol):
+    """What a route or a hook needs of the request it answers (the handler is one): a structural
+    type, so that routes and the handler that dispatches to them do not import each other."""
+
+    state: State
+    extension: Extension
+    command: str
+    headers: Message
+    connection: socket.socket
+    client_address: tuple[Any, ...]
+    close_connection: bool
+
+    def send_json(self, status: int, body: Any, headers: dict[str, str] | None = None, *,
+                  content_type: str = ...) -> None: ...
+
+    def reject(self, rid: int | None, status: int, body: Any, headers: dict[str, str] | None = None) -> None: ...
+
+    def send_response(self, code: int, message: str | None = None) -> None: ...
+
+    def send_header(self, keyword: str, value: str) -> None: ...
+
+    def end_headers(self) -> None: ...
+
+    def log_message(self, format: str, *args: Any) -> None: ...

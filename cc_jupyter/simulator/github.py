@@ -15,7 +15,7 @@ from urllib.parse import unquote
 from .repos import Git, GitError, RepoRef, parse_repo, valid_branch
 
 if TYPE_CHECKING:
-    from .exchange import Exchange
+    from .extension import Exchange
 
 PREFIX = "/github"
 DOCS = "https://docs.github.com/rest"
@@ -53,7 +53,7 @@ def answer(h: Exchange, rid: int, path: str) -> None:
     repo = parse_repo(f"{unquote(parts[2])}/{unquote(parts[3])}") if found else None
     if repo is None:
         send(h, rid, NOT_FOUND)
-    elif not h.state.extension.github(h, rid, repo):
+    elif not h.extension.github(h, rid, repo):
         send(h, rid, respond(h, repo, parts[4], unquote("/".join(parts[5:]))))
 
 

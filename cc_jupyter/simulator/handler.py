@@ -8,8 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import github, invoke
-from .exchange import Exchange
-from .extension import Route
+from .extension import Exchange, Extension, Route
 from .state import State
 
 MAX_BODY = 16 * 1024 * 1024
@@ -33,11 +32,12 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "cc-jupyter-simulator"
     sys_version = ""
     state: State  # set by bound_to: the handler class of one simulator
+    extension: Extension
 
     @classmethod
-    def bound_to(cls, state: State) -> type[Handler]:
-        """A handler class whose requests share ``state``."""
-        return type("SimulatorHandler", (cls,), {"state": state})
+    def bound_to(cls, state: State, extension: Extension) -> type[Handler]:
+        """A handler class whose requests share ``state`` and ``extension``."""
+        return type("SimulatorHandler", (cls,), {"state": state, "extension": extension})
 
     def version_string(self) -> str:
         return self.server_version
@@ -72,7 +72,7 @@ class Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         if body is None:
             return
-        route = {**ROUTES, **self.state.extension.routes}.get(path)
+        route = {**ROUTES, **self.extension.routes}.get(path)
         if route is not None and route.method == self.command:
             route.answer(self, body)
         elif path == github.PREFIX or path.startswith(github.PREFIX + "/"):

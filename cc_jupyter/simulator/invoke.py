@@ -5,8 +5,7 @@ import socket
 import time
 import uuid
 
-from .exchange import Exchange
-from .extension import RunContext
+from .extension import Exchange, RunContext
 from .repos import FALLBACK, GitError, RepoRef, parse_repo, valid_branch
 from .scenario import DirectiveError, Scenario, matching
 from .script import build
@@ -35,7 +34,7 @@ def answer(h: Exchange, raw: bytes) -> None:
     if state.api_key is not None and key != state.api_key:
         return h.reject(rid, 401, {"detail": "Invalid API key"})
     try:
-        req = state.extension.parse_body(raw)
+        req = h.extension.parse_body(raw)
     except InvalidBody as exc:
         return h.reject(rid, 422, {"detail": exc.detail})
     state.log.update(rid, **req.record())
@@ -52,7 +51,7 @@ def answer(h: Exchange, raw: bytes) -> None:
     sc = state.directives.merge(state.defaults, directives)
     state.log.update(rid, directives=directives)
 
-    if state.extension.refuse(h, rid, req, sc):
+    if h.extension.refuse(h, rid, req, sc):
         return None
     if sc.status is not None:
         detail = FAILURES.get(sc.status, f"Simulated error {sc.status}")
@@ -74,7 +73,7 @@ def _repository(h: Exchange, req: InvokeRequest) -> RepoRef:
 
 def _stream(h: Exchange, rid: int, req: InvokeRequest, prompts: list[str], sc: Scenario) -> None:
     """Answer 200 and play a run; the record ends completed, cut or disconnected."""
-    state, ext = h.state, h.state.extension
+    state, ext = h.state, h.extension
     repo = _repository(h, req)
     asked = [(task.name, prompt) for task, prompt in zip(req.tasks, prompts, strict=True)]
     turn = state.threads.open_turn(ext.thread_for(req, sc, state.threads), asked)

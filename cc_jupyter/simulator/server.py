@@ -20,11 +20,11 @@ from .state import RequestLog, State
 class SimServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], state: State) -> None:
+    def __init__(self, address: tuple[str, int], state: State, extension: Extension) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.state = state
-        super().__init__(address, Handler.bound_to(state))
+        super().__init__(address, Handler.bound_to(state, extension))
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if self.state.quiet or isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
@@ -48,9 +48,9 @@ class Simulator:
                  rules: Iterable[Sequence[str]] | None = None, extension: Extension | None = None,
                  **defaults: Any) -> None:
         self.host, self._port = host, port
-        ext = extension or Extension()
+        ext = self.extension = extension or Extension()
         directives = ext.directives()
-        self.state = State(api_key or None, directives.check_all({"pace": pace, **defaults}), directives, ext,
+        self.state = State(api_key or None, directives.check_all({"pace": pace, **defaults}), directives,
                            verbose, quiet, rules=compile_rules(rules, directives), repos=RepoStore(git_root),
                            log=RequestLog(ext.record))
         self._server: SimServer | None = None
@@ -59,7 +59,7 @@ class Simulator:
     def start(self: S) -> S:
         if self._server is None:
             self.state.stop.clear()
-            self._server = SimServer((self.host, self._port), self.state)
+            self._server = SimServer((self.host, self._port), self.state, self.extension)
             self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
                                             name="cc-jupyter-simulator", daemon=True)
             self._thread.start()
@@ -75,7 +75,7 @@ class Simulator:
             self.state.repos.close()
             return
         self.state.stop.set()
-        self.state.extension.stop()
+        self.extension.stop()
         server.shutdown()
         server.server_close()
         self.state.drop_connections()

@@ -9,13 +9,10 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .repos import RepoStore
 from .scenario import Directives, Rule
-
-if TYPE_CHECKING:
-    from .extension import Extension
 
 
 class RequestLog:
@@ -119,7 +116,6 @@ class State:
     api_key: str | None = field(repr=False)
     defaults: dict[str, Any]
     directives: Directives
-    extension: Extension
     verbose: bool = False
     quiet: bool = False
     rules: tuple[Rule, ...] = ()

@@ -10,10 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .codegen import Kind
+from typing import Protocol
 
 LOAD_VERBS = {"load", "read", "parse", "import", "ingest", "open", "fetch"}
 VERBS = LOAD_VERBS | {
@@ -28,12 +25,18 @@ NEW_FUNCTION = re.compile(r"\b(?:add|write|create)\s+(?:a|another|a new|one more
                           r"|\banother (?:function|helper|module)\b", re.I)
 
 
+class KindOfFunction(Protocol):
+    """What reading a prompt needs of a kind of function (codegen.Kind is one)."""
+
+    def topic(self, prompt: str) -> Topic | None: ...
+
+
 @dataclass(frozen=True)
 class Topic:
     """The function (and module) a task is about, and the kind of function it is."""
 
     name: str  # a Python identifier: the module is <name>.py, the function <name>()
-    kind: Kind  # what it does and how its code and tests are written
+    kind: KindOfFunction  # what it does and how its code and tests are written
     data_path: str | None = None  # loaders: the file they read by default
     dataframe: bool = False  # the prompt asked for a pandas DataFrame
 
@@ -74,7 +77,7 @@ def stem(word: str) -> str | None:
     return None
 
 
-def derive(prompt: str, kinds: Sequence[Kind]) -> Topic:
+def derive(prompt: str, kinds: Sequence[KindOfFunction]) -> Topic:
     """The topic of a first prompt: that of the first kind that recognises it (the last one always does)."""
     for kind in kinds:
         topic = kind.topic(prompt)
@@ -108,7 +111,7 @@ class Work:
         return not self.now
 
 
-def plan(prompts: list[str], kinds: Sequence[Kind]) -> Work:
+def plan(prompts: list[str], kinds: Sequence[KindOfFunction]) -> Work:
     """The work of a task's latest turn, from its prompts on this thread, oldest first."""
     topic = derive(prompts[0], kinds)
     done: tuple[Feature, ...] = ()

@@ -6,8 +6,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from cc_jupyter.simulator.exchange import Exchange
-from cc_jupyter.simulator.extension import Route
+from cc_jupyter.simulator.extension import Exchange, Route
 
 if TYPE_CHECKING:
     from .rigs import Rigs

@@ -6,8 +6,7 @@ from collections.abc import Callable
 from functools import partial
 
 from cc_jupyter.simulator import story
-from cc_jupyter.simulator.exchange import Exchange
-from cc_jupyter.simulator.extension import RunContext
+from cc_jupyter.simulator.extension import Exchange, RunContext
 from cc_jupyter.simulator.items import Item
 from cc_jupyter.simulator.job import Job, digest, first_line
 from cc_jupyter.simulator.stream import Disconnected, Stopped, wait

@@ -5,7 +5,7 @@ import threading
 import time
 
 from cc_jupyter.simulator import github
-from cc_jupyter.simulator.exchange import Exchange
+from cc_jupyter.simulator.extension import Exchange
 from cc_jupyter.simulator.github import NOT_FOUND, Reply, error
 from cc_jupyter.simulator.repos import RepoRef, parse_repo
 from cc_jupyter.simulator.stream import Disconnected, Stopped, wait

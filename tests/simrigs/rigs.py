@@ -9,8 +9,7 @@ from collections.abc import Callable
 from functools import partial
 
 from cc_jupyter.simulator import story
-from cc_jupyter.simulator.exchange import Exchange
-from cc_jupyter.simulator.extension import Extension, RunContext
+from cc_jupyter.simulator.extension import Exchange, Extension, RunContext
 from cc_jupyter.simulator.items import Emit, Item, Pause, Script
 from cc_jupyter.simulator.job import Job
 from cc_jupyter.simulator.repos import RepoRef

@@ -1,8 +1,7 @@
 """Thread-id policies (`thread=`): reject unknown ids, reveal ids, name a thread of the server's own."""
 from __future__ import annotations
 
-from cc_jupyter.simulator.exchange import Exchange
-from cc_jupyter.simulator.extension import RunContext
+from cc_jupyter.simulator.extension import Exchange, RunContext
 from cc_jupyter.simulator.items import Emit, Item
 from cc_jupyter.simulator.state import ThreadStore
 from cc_jupyter.simulator.validate import InvokeRequest

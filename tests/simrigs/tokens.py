@@ -5,7 +5,7 @@ import hashlib
 import threading
 
 from cc_jupyter.simulator import github
-from cc_jupyter.simulator.exchange import Exchange
+from cc_jupyter.simulator.extension import Exchange
 from cc_jupyter.simulator.repos import RepoRef
 
 
