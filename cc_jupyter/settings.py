@@ -53,16 +53,22 @@ class Settings:
     replay: str = "auto"
 
 
-def env_settings(environ: Mapping[str, str] | None = None) -> Settings:
+_CONFIGURABLE = set(Settings.__dataclass_fields__) - {"api_key", "github_token"}
+
+
+def env_settings(environ: Mapping[str, str] | None = None, *, with_secrets: bool = True) -> Settings:
     """``CLOUDCODE_*`` and ``GITHUB_TOKEN``/``GH_TOKEN`` from the environment (secrets stripped
-    of surrounding whitespace; a secret that cannot be sent is refused here, unquoted)."""
+    of surrounding whitespace; a secret that cannot be sent is refused here, unquoted).
+    ``with_secrets=False`` leaves the secrets unread (demo mode never sends them)."""
     env = os.environ if environ is None else environ
     replay = _value(env, "CLOUDCODE_REPLAY").lower()
     return Settings(
         api_url=_value(env, "CLOUDCODE_API_URL") or DEFAULT_API_URL,
-        api_key=clean_secret(env.get("CLOUDCODE_API_KEY"), "API key in CLOUDCODE_API_KEY"),
-        github_token=clean_secret(env.get("GITHUB_TOKEN"), "GitHub token in GITHUB_TOKEN")
-        or clean_secret(env.get("GH_TOKEN"), "GitHub token in GH_TOKEN"),
+        api_key=clean_secret(env.get("CLOUDCODE_API_KEY"), "API key in CLOUDCODE_API_KEY") if with_secrets else None,
+        github_token=(
+            clean_secret(env.get("GITHUB_TOKEN"), "GitHub token in GITHUB_TOKEN")
+            or clean_secret(env.get("GH_TOKEN"), "GitHub token in GH_TOKEN")
+        ) if with_secrets else None,
         repo=_value(env, "CLOUDCODE_REPO") or None,
         branch=_value(env, "CLOUDCODE_BRANCH") or DEFAULT_BRANCH,
         github_api_url=_value(env, "CLOUDCODE_GITHUB_API_URL") or None,
@@ -77,14 +83,16 @@ def resolve(
     api_key: str | None = None,
     github_token: str | None = None,
     environ: Mapping[str, str] | None = None,
+    with_secrets: bool = True,
 ) -> Settings:
     """The effective settings: each non-empty ``configured`` value (by :class:`Settings` field
-    name) over the environment; the given secrets over the environment's."""
-    env = env_settings(environ)
+    name) over the environment; the given secrets over the environment's (``with_secrets=False``:
+    the environment's are not read)."""
+    env = env_settings(environ, with_secrets=with_secrets)
     chosen = {name: value for name, value in configured.items() if value}
-    unknown = set(chosen) - set(Settings.__dataclass_fields__) - {"api_key", "github_token"}
-    if unknown:
-        raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
+    unknown = set(chosen) - _CONFIGURABLE
+    if unknown:  # a secret included: secrets are never configuration
+        raise TypeError(f"not settings to configure: {', '.join(sorted(unknown))}")
     merged = Settings(**{**env.__dict__, **chosen})
     merged.api_key = api_key or env.api_key
     merged.github_token = github_token or env.github_token

@@ -52,3 +52,11 @@ def test_a_live_view_on_an_unchecked_kernel_tells_how_to_stop(monkeypatch):
     view = LiveView(Run(build_request("hi", None, settings=settings)), on_stop=lambda: None)
     button = view.widget.children[0].children[1]
     assert button.description == "Stop" and "Kernel → Interrupt" in button.tooltip
+
+
+def test_a_pre_release_version_is_read_up_to_its_release_numbers(monkeypatch):
+    from cc_jupyter.views import kernel_adapter
+
+    for text, expected in (("7.0.0rc1", (7, 0, 0)), ("8.0a1", (8, 0)), ("dev", None)):
+        monkeypatch.setattr(kernel_adapter, "version", lambda name, text=text: text)
+        assert ipykernel_version() == expected

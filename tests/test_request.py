@@ -131,3 +131,32 @@ def test_body_shapes_and_secrets_kept_out_of_reprs_and_preview():
     for text in (repr(single), repr(parallel), repr(GOOD), single.preview()):
         assert KEY not in text and TOKEN not in text
     assert "…" + KEY[-4:] in single.preview()
+
+
+def test_configured_settings_win_over_the_environment_and_the_environment_over_defaults():
+    from cc_jupyter.settings import resolve
+
+    env = {"CLOUDCODE_REPO": "https://github.com/env/repo", "CLOUDCODE_BRANCH": "env-branch",
+           "CLOUDCODE_REPLAY": "never", "CLOUDCODE_API_KEY": KEY, "GITHUB_TOKEN": TOKEN}
+    merged = resolve({"repo": "https://github.com/cfg/repo", "branch": None, "replay": ""}, environ=env)
+    assert (merged.repo, merged.branch, merged.replay) == ("https://github.com/cfg/repo", "env-branch", "never")
+    assert merged.api_url == "https://api.cloudcoding.ai" and merged.record_dir is None
+    assert (merged.api_key, merged.github_token) == (KEY, TOKEN)
+
+
+def test_secrets_from_login_win_over_the_environment_and_are_never_configuration():
+    from cc_jupyter.settings import resolve
+
+    login_key = "login-key-" + "7" * 20
+    merged = resolve({}, api_key=login_key, environ={"CLOUDCODE_API_KEY": KEY, "GITHUB_TOKEN": TOKEN})
+    assert (merged.api_key, merged.github_token) == (login_key, TOKEN)
+    with pytest.raises(TypeError, match="github_token"):
+        resolve({"github_token": TOKEN}, environ={})
+
+
+def test_demo_settings_do_not_read_the_environment_secrets_at_all():
+    from cc_jupyter.settings import resolve
+
+    unsendable = "key with spaces inside"  # refused when read: demo mode must not read it
+    merged = resolve({}, environ={"CLOUDCODE_API_KEY": unsendable, "CLOUDCODE_REPO": GOOD.repo}, with_secrets=False)
+    assert (merged.api_key, merged.github_token, merged.repo) == (None, None, GOOD.repo)

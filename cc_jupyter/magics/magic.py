@@ -134,7 +134,7 @@ class CloudCodeMagics(Magics):
     def settings(self) -> Settings:
         """Effective settings: %config, then the environment; secrets: login, then environment."""
         if self.demo.on:
-            return self.demo.settings(resolve(self.cfg.configured()))
+            return self.demo.settings(resolve(self.cfg.configured(), with_secrets=False))
         return resolve(self.cfg.configured(), api_key=self.session.api_key, github_token=self.session.github_token)
 
     def recordings_directory(self) -> str:

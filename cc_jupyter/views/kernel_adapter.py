@@ -10,6 +10,7 @@ cell is free (``--no-wait``), and *Interrupt kernel* stops a run while its cell 
 
 from __future__ import annotations
 
+import re
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
@@ -28,10 +29,12 @@ def ipykernel_version() -> tuple[int, ...] | None:
         return None
     numbers: list[int] = []
     for part in text.split(".")[:3]:
-        digits = "".join(c for c in part if c.isdigit()) if part[:1].isdigit() else ""
-        if not digits:
+        leading = re.match(r"[0-9]+", part)  # "0rc1" is 0
+        if leading is None:
             break
-        numbers.append(int(digits))
+        numbers.append(int(leading.group()))
+        if leading.end() < len(part):
+            break  # a pre-release: what follows is not a release number
     return tuple(numbers) or None
 
 
