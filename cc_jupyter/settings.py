@@ -60,7 +60,7 @@ def env_settings(environ: Mapping[str, str] | None = None, *, with_secrets: bool
     """``CLOUDCODE_*`` and ``GITHUB_TOKEN``/``GH_TOKEN`` from the environment (secrets stripped
     of surrounding whitespace; a secret that cannot be sent is refused here, unquoted).
     ``with_secrets=False`` leaves the secrets unread (demo mode never sends them)."""
-    env = os.environ if environ is None else environ
+    env = _env(environ)
     replay = _value(env, "CLOUDCODE_REPLAY").lower()
     return Settings(
         api_url=_value(env, "CLOUDCODE_API_URL") or DEFAULT_API_URL,
@@ -102,35 +102,39 @@ def resolve(
 def recordings_directory(configured: str | None = None, environ: Mapping[str, str] | None = None) -> str:
     """Where a kernel's recordings go: ``configured``, else ``CLOUDCODE_RECORD_DIR``, else
     ``.cloudcode/runs`` next to the notebook."""
-    return configured or env_settings(environ).record_dir or str(DEFAULT_RECORD_DIR)
+    return configured or env_settings(environ, with_secrets=False).record_dir or str(DEFAULT_RECORD_DIR)
 
 
 def environment_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
     """The secret values set in the environment (each stripped), to be masked."""
-    env = os.environ if environ is None else environ
+    env = _env(environ)
     return [value.strip() for name in SECRET_ENVIRONMENT_VARIABLES if (value := env.get(name, "")).strip()]
 
 
 def demo_requested(environ: Mapping[str, str] | None = None) -> bool:
     """``CLOUDCODE_DEMO`` asks for demo mode when the extension loads."""
-    return _value(os.environ if environ is None else environ, "CLOUDCODE_DEMO").lower() in _TRUE
+    return _value(_env(environ), "CLOUDCODE_DEMO").lower() in _TRUE
 
 
 def demo_url(environ: Mapping[str, str] | None = None) -> str | None:
     """A simulator started outside the kernel (``CLOUDCODE_DEMO_URL``: tests, Binder), if any."""
-    return _value(os.environ if environ is None else environ, "CLOUDCODE_DEMO_URL").rstrip("/") or None
+    return _value(_env(environ), "CLOUDCODE_DEMO_URL").rstrip("/") or None
 
 
 def certificate_locations(environ: Mapping[str, str] | None = None) -> tuple[str | None, str | None]:
     """``SSL_CERT_FILE`` and ``SSL_CERT_DIR``, as httpx's default verification reads them."""
-    env = os.environ if environ is None else environ
+    env = _env(environ)
     return env.get("SSL_CERT_FILE") or None, env.get("SSL_CERT_DIR") or None
 
 
 def has_display(environ: Mapping[str, str] | None = None) -> bool:
     """Whether a desktop browser can be opened (a display, or a ``BROWSER`` to use)."""
-    env = os.environ if environ is None else environ
+    env = _env(environ)
     return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY") or env.get("BROWSER"))
+
+
+def _env(environ: Mapping[str, str] | None) -> Mapping[str, str]:
+    return os.environ if environ is None else environ
 
 
 def _value(env: Mapping[str, str], name: str) -> str:

@@ -160,3 +160,11 @@ def test_demo_settings_do_not_read_the_environment_secrets_at_all():
     unsendable = "key with spaces inside"  # refused when read: demo mode must not read it
     merged = resolve({}, environ={"CLOUDCODE_API_KEY": unsendable, "CLOUDCODE_REPO": GOOD.repo}, with_secrets=False)
     assert (merged.api_key, merged.github_token, merged.repo) == (None, None, GOOD.repo)
+
+
+def test_where_recordings_go_does_not_depend_on_the_secrets_being_sendable():
+    from cc_jupyter.settings import recordings_directory
+
+    environ = {"CLOUDCODE_API_KEY": "key with spaces inside", "CLOUDCODE_RECORD_DIR": "/tmp/runs"}
+    assert recordings_directory(None, environ) == "/tmp/runs"
+    assert recordings_directory("mine", environ) == "mine"
