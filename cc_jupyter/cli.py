@@ -10,15 +10,23 @@ import sys
 from collections.abc import MutableMapping
 from pathlib import Path
 
+from .demo_notebooks import QUICKSTART_NAME, WORKING_FOLDER, find_quickstart, shown_folder
 from .settings import SECRET_ENVIRONMENT_VARIABLES, has_display
 
-QUICKSTART = Path("notebooks") / "01-quickstart.ipynb"
-NEXT_STEPS = """\
-Next:
-  python -m cc_jupyter demo --lab      open the same notebook in JupyterLab and watch it live
-  notebooks/                           the quickstart, parallel tasks, and a teaching notebook
-  with a real account                  set CLOUDCODE_API_KEY and GITHUB_TOKEN (or %cloudcode login
-                                       in a notebook); %cloudcode demo off leaves the simulator
+DEMO_DESCRIPTION = f"""\
+Run the quickstart notebook against the simulator bundled with cc_jupyter: no API key or
+account is needed, and nothing leaves this machine (the simulator stands in for the Cloud
+Coding API and GitHub on loopback, and the notebook replays its recordings).
+
+Where a browser can open, this starts JupyterLab on the quickstart (--lab); where none can
+(no display, over SSH, in CI), it runs the quickstart headless and prints its transcript
+(--headless).
+
+The notebooks: run from a clone of the repository, it uses notebooks/ in place. Anywhere
+else, it copies the demo notebooks (quickstart, parallel tasks, teaching) with their
+recordings into ./{WORKING_FOLDER}/ in the current directory and works there; when that
+folder already holds the quickstart, it is reused as it is (your edits are kept), and when
+it holds anything else, the demo stops and says so.
 """
 
 
@@ -29,11 +37,14 @@ def main(argv: list[str] | None = None) -> int:
         "%load_ext cc_jupyter, then a %%cloudcode cell. These commands try it without a key.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    demo = commands.add_parser("demo", help="run the quickstart notebook against the local simulator (no key needed)")
+    demo = commands.add_parser(
+        "demo", help="run the quickstart notebook against the local simulator (no key needed)",
+        description=DEMO_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     mode = demo.add_mutually_exclusive_group()
     mode.add_argument("--lab", action="store_true", help="open it in JupyterLab (the default where a browser can open)")
     mode.add_argument("--headless", action="store_true", help="run it here and print its transcript")
-    demo.add_argument("--notebook", type=Path, help="the notebook to open or run (default: the quickstart)")
+    demo.add_argument("--notebook", type=Path, help="the notebook to open or run, in place (default: the quickstart)")
     commands.add_parser(
         "simulator", help="serve the simulated API on loopback (options: python -m cc_jupyter simulator --help)",
         add_help=False,
@@ -45,16 +56,22 @@ def main(argv: list[str] | None = None) -> int:
         return serve(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.notebook is not None and not args.notebook.is_file():
+        demo.error(f"--notebook {args.notebook}: no such file")
     notebook = args.notebook or find_quickstart()
     headless = args.headless or (not args.lab and not _can_open_browser())
     return run_headless(notebook) if headless else run_lab(notebook)
 
 
-def find_quickstart() -> Path:
-    for root in (Path.cwd(), Path(__file__).resolve().parent.parent):
-        if (root / QUICKSTART).exists():
-            return root / QUICKSTART
-    raise SystemExit("notebooks/01-quickstart.ipynb not found: run this from a clone of the cc_jupyter repository.")
+def next_steps(folder: Path) -> str:
+    notebooks = f"  {shown_folder(folder):<36} the quickstart, parallel tasks, and a teaching notebook\n"
+    return f"""\
+Next:
+  python -m cc_jupyter demo --lab      open the same notebook in JupyterLab and watch it live
+{notebooks if (folder / QUICKSTART_NAME).is_file() else ""}\
+  with a real account                  set CLOUDCODE_API_KEY and GITHUB_TOKEN (or %cloudcode login
+                                       in a notebook); %cloudcode demo off leaves the simulator
+"""
 
 
 def use_demo_environment(environ: MutableMapping[str, str]) -> MutableMapping[str, str]:
@@ -91,7 +108,7 @@ def run_headless(notebook: Path) -> int:
             elif "text/plain" in output.get("data", {}):
                 print(output["data"]["text/plain"])
         print()
-    print(NEXT_STEPS)
+    print(next_steps(notebook.parent.absolute()))
     return 0
 
 

@@ -11,6 +11,7 @@ the grammar of URL credentials: stripped from a URL here, found inside any text 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 GITHUB_HOST = "github.com"
 _HOST_ALIASES = {"www.github.com": GITHUB_HOST, "ssh.github.com": GITHUB_HOST}
@@ -61,6 +62,62 @@ def canonical_url(url: str) -> str | None:
         return None
     host = parts[0].split(":")[0] if is_ssh(url) else parts[0]
     return f"https://{_HOST_ALIASES.get(host, host)}/{parts[1]}/{parts[2]}"
+
+
+def github_hosts(api_url: str | None) -> frozenset[str]:
+    """The hosts whose repositories are GitHub's: github.com, and the host of the GitHub API the
+    user configured (``https://HOST/api/v3`` or ``https://api.HOST``) for GitHub Enterprise."""
+    hosts = {GITHUB_HOST}
+    match = _URL.match(api_url.strip()) if isinstance(api_url, str) and len(api_url) <= 2000 else None
+    if match is not None:
+        host = match.group("host").lower().split(":")[0]
+        hosts.update({host, host.removeprefix("api.")})
+    return frozenset(hosts)
+
+
+def github_repository(url: str, api_url: str | None = None) -> str | None:
+    """The URL to send for a repository on one of :func:`github_hosts`, or None.
+
+    ``https://HOST/OWNER/REPO`` (``.git`` kept if written); the scp form ``git@HOST:OWNER/REPO.git``
+    and ``ssh://`` become https. Plain ``http`` and any other host give None."""
+    if not isinstance(url, str) or len(url) > 2000:
+        return None
+    url = url.strip()
+    if not url.isprintable() or any(c.isspace() for c in url) or not _valid_port(url):
+        return None
+    if "://" in url and not url.lower().startswith(("https://", *_SSH_SCHEMES)):
+        return None
+    if url.lower().startswith("https://") and _USERINFO.match(url):
+        return None  # credentials: never sent (the caller says why)
+    canonical = canonical_url(url)
+    if canonical is None or host_of(canonical) not in github_hosts(api_url) or re.search(r"[?#]", url):
+        return None
+    return canonical + (".git" if url.rstrip("/").endswith(".git") else "")
+
+
+def _valid_port(url: str) -> bool:
+    try:
+        urlsplit(url).port  # noqa: B018 - raises ValueError when out of range
+    except ValueError:
+        return False
+    return True
+
+
+def likely_meant(url: str) -> str | None:
+    """What a near-miss of a github.com repository URL most likely meant: ``owner/repo``,
+    ``github.com/owner/repo``, ``http://``, a browser's ``…/tree/BRANCH`` (as ``URL -b BRANCH``)."""
+    if not isinstance(url, str) or len(url) > 500:
+        return None
+    text = url.strip().rstrip("/")
+    text = re.sub(r"^(?:https?://)?(?:www\.)?github\.com/", "", text, flags=re.IGNORECASE)
+    parts = text.split("/")
+    branch = None
+    if len(parts) >= 4 and parts[2] == "tree":
+        parts, branch = parts[:2], "/".join(parts[3:])
+    if len(parts) != 2 or not all(_NAME.fullmatch(p) for p in parts):
+        return None
+    meant = f"https://{GITHUB_HOST}/{parts[0]}/{parts[1]}"
+    return f"{meant} -b {branch}" if branch and _NAME.fullmatch(branch.replace("/", "")) else meant
 
 
 def short_name(url: str) -> str:

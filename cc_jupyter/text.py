@@ -54,6 +54,11 @@ def clip(text: str, limit: int) -> str:
     return f"{text[:limit]}… ({len(text) - limit:,} more characters)"
 
 
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, the last one an ellipsis (for columns)."""
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+
+
 def one_line(text: str, limit: int = 160) -> str:
     """``text`` on one line (runs of whitespace become one space), clipped."""
     return clip(" ".join(text.split()), limit)

@@ -98,7 +98,7 @@ def test_pull_fast_forwards_a_clean_clone_and_reload_brings_the_new_code(kernel,
     cd = kernel.execute(f"import os, sys; os.chdir({str(clone)!r}); sys.path.insert(0, {str(clone / 'src')!r})")
     assert cd.status == "ok"
     try:
-        first = kernel.execute("%%cloudcode --new -o made\nAdd a function that loads data/orders.csv into rows.\n")
+        first = kernel.execute(f"%%cloudcode -r {REPO} --new -o made\nAdd a function that loads data/orders.csv into rows.\n")
         assert first.status == "ok", first.traceback
         pulled = kernel.execute("%cloudcode pull")
         assert pulled.status == "ok", pulled.traceback + pulled.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -17,7 +18,16 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
 from cc_jupyter.magics.errors_log import ErrorLog, RecordedError
-from cc_jupyter.magics.interpolate import Expansion, InterpolationError, Substitution, interpolate, render_report
+from cc_jupyter.magics.interpolate import (
+    UNKNOWN_NAMED,
+    Expansion,
+    InterpolationError,
+    Substitution,
+    Unknown,
+    interpolate,
+    render_report,
+)
+from cc_jupyter.magics.paths import PathRoots, shorten_paths
 from cc_jupyter.secrets import SecretMasker
 
 API_KEY = "cc-test-key-" + "9f3c" * 6
@@ -129,7 +139,16 @@ def test_code_json_set_literals_shell_and_latex_come_out_byte_identical():
     e = interpolate(CODE_AND_DATA, ns, masker=MASKER)
     assert e.text == CODE_AND_DATA
     assert e.substitutions == () and e.escapes == ()
-    assert e.report() == "interpolation: no fields to expand; the prompt is sent as written"
+    # Only what reads as a field of a missing variable is named (LaTeX's \frac{a}{b} does).
+    assert [(u.field, u.name) for u in e.unknown] == [("a", "a"), ("b", "b"), ("unknown", "unknown"),
+                                                      ("unknown.attr", "unknown")]
+    assert e.report().splitlines() == [
+        "interpolation: no fields to expand; the prompt is sent as written",
+        "  left as written: {a} — no variable a.",
+        "  left as written: {b} — no variable b.",
+        "  left as written: {unknown} — no variable unknown.",
+        "  left as written: {unknown.attr} — no variable unknown.",
+    ]
 
 
 def test_unknown_names_are_left_as_written():
@@ -143,6 +162,98 @@ def test_double_braces_around_a_field_write_it_literally():
     assert "{{df}} → written as {df}" in e.report()
     # three braces: the first pair is text (it escapes no field), the inner {df} is a field
     assert expand("{{{df}}}", df="frame").text == "{{frame}}"
+
+
+# ----- fields naming no variable: left as written, and named -----
+def test_a_field_naming_no_variable_is_left_as_written_and_named_with_the_nearest_variable():
+    template = "Look at {dff} and {monthly_total}; {frobnicate}, {dff.shape}, {dff[0]!r}, {df} and {dff} again"
+    e = expand(template, df="frame", monthly_totals=[1, 2])
+    assert e.text == template.replace("{df}", "frame")
+    assert e.unknown == (
+        Unknown("dff", "dff", "df"), Unknown("monthly_total", "monthly_total", "monthly_totals"),
+        Unknown("frobnicate", "frobnicate", None), Unknown("dff.shape", "dff", "df"), Unknown("dff[0]!r", "dff", "df"),
+    )  # each distinct field once, in order
+    assert e.notice_lines() == (
+        "left as written: {dff} — no variable dff; did you mean df?",
+        "left as written: {monthly_total} — no variable monthly_total; did you mean monthly_totals?",
+        "left as written: {frobnicate} — no variable frobnicate.",
+        "left as written: {dff.shape} — no variable dff; did you mean df?",
+        "left as written: {dff[0]!r} — no variable dff; did you mean df?",
+    )
+    assert e.notice() == "\n".join(e.notice_lines())
+    assert e.report().splitlines() == [
+        "interpolation: 1 field expanded",
+        "  {df} → str, 5 characters",
+        *(f"  {line}" for line in e.notice_lines()),
+    ]
+    assert expand("{df}", df=1).notice() == "" and expand("{df}", df=1).notice_lines() == ()
+
+
+def test_code_json_shell_and_escaped_braces_are_not_named():
+    template = ('{} {x for x in y} {k: v for k, v in d.items()} {value:>10} {value!a} { value } {"k": {"v": 1}} '
+                "${HOME} ${nope} ${{ github.ref }} ${{nope}} {{nope}} {{nope.attr}} {{ nope }} {{nope} {0} {nope.} "
+                "{nope[]} {% if x %}")
+    e = interpolate(template, {"df": 1}, masker=MASKER)
+    assert e.text == template and e.unknown == () and e.more_unknown == 0 and e.notice() == ""
+    # Three braces: the first pair is text, the field inside them is one (expanded when it names a variable).
+    assert [u.field for u in expand("{{{dff}}}", df=1).unknown] == ["dff"]
+
+
+def test_suggestions_are_the_users_variables():
+    class Model:
+        def __call__(self) -> None: ...
+
+    import json as jsonlib
+
+    ns = {
+        "df": 1, "_dfx": 2, "In": [""], "Out": {}, "get_ipython": print, "exit": object(), "quit": object(),
+        "jsonlib": jsonlib, "loader": lambda: None, "Frame": dict, "printer": print, "model": Model(),
+        "Sales": 3, "x" * 200: 4, "bad key": 5, 7: 6,
+    }
+
+    def suggestions(template: str) -> dict[str, str | None]:
+        return {u.name: u.suggestion for u in interpolate(template, ns).unknown}
+
+    # Not private names, IPython's own, modules, functions, methods or classes ...
+    assert suggestions("{dfx} {_dfx2} {Ins} {Oot} {get_ipythn} {exits} {quits} {jsonlb} {loadr} {frame}") == {
+        "dfx": "df", "_dfx2": None, "Ins": None, "Oot": None, "get_ipythn": None, "exits": None,
+        "quits": None, "jsonlb": None, "loadr": None, "frame": None,
+    }
+    # ... but an object that can be called is a variable; the same letters in another case come first.
+    assert suggestions("{printr} {modle} {sales} {DF} {err} {IN} {xxxxx} {bad_key}") == {
+        "printr": None, "modle": "model", "sales": "Sales", "DF": "df", "err": "Err", "IN": "In",
+        "xxxxx": None, "bad_key": None,
+    }
+
+
+def test_notices_are_bounded_clipped_and_free_of_escapes():
+    names = [f"missing_{i}" for i in range(25)]
+    e = interpolate(" ".join(f"{{{name}}} {{{name}}}" for name in names), {"missing": 1})
+    assert [u.name for u in e.unknown] == names[:UNKNOWN_NAMED] and e.more_unknown == 15
+    assert e.notice_lines()[-1] == "and 15 more placeholders left as written (no such variables)."
+    assert len(e.notice_lines()) == UNKNOWN_NAMED + 1 and "and 15 more" in e.report()
+    assert Expansion("", more_unknown=1).notice() == "and 1 more placeholder left as written (no such variable)."
+    long = "n" * 5_000
+    (sentence,) = interpolate(f"{{{long}[k]}}", {}).notice_lines()
+    assert len(sentence) < 250 and "more characters" in sentence
+    hostile = interpolate("{nope[\x1b(Bred\x07\u202e]}", {}).notice()
+    assert hostile == "left as written: {nope[red]} — no variable nope." and "\x1b" not in hostile
+
+
+def test_a_huge_namespace_of_look_alike_names_costs_a_bounded_number_of_comparisons(monkeypatch):
+    import difflib
+
+    ns: dict[str, object] = {f"var_{i}": i for i in range(100_000)}
+    ns["monthly_totals"] = 1  # the most recent
+    calls = []
+    ratio = difflib.SequenceMatcher.ratio
+    monkeypatch.setattr(difflib.SequenceMatcher, "ratio", lambda self: calls.append(1) or ratio(self))
+    e = interpolate("{monthly_total} " + " ".join(f"{{var_x{i}}}" for i in range(50)), ns)
+    assert e.unknown[0].suggestion == "monthly_totals" and len(e.unknown) == UNKNOWN_NAMED
+    assert len(calls) <= 1_000
+    # A variable defined before thousands of functions (from numpy import *, say) is still found.
+    ns = {"df": 1, **{f"function_{i}": print for i in range(5_000)}}
+    assert interpolate("{dff}", ns).unknown == (Unknown("dff", "dff", "df"),)
 
 
 # ----- refusals -----
@@ -270,6 +381,17 @@ def test_long_runs_of_unclosed_fields_come_out_unchanged(template):
     assert interpolate(template, {"x": 1}).text == template  # the time it takes: bench/bench_linear.py
 
 
+@pytest.mark.parametrize(
+    "template", ["{nope}" * 50_000, "".join(f"{{n{i}}}" for i in range(50_000)), "{n." * 70_000 + "}",
+                 "{" + "n" * 200_000 + "}"],
+    ids=["one-unknown-repeated", "distinct-unknowns", "open-unknown-attributes", "one-long-name"],
+)
+def test_long_runs_of_unknown_fields_come_out_unchanged_and_named_within_bounds(template):
+    e = interpolate(template, {"x": 1})
+    assert e.text == template
+    assert len(e.unknown) <= UNKNOWN_NAMED and len(e.notice()) < 2_000
+
+
 def test_importing_the_module_does_not_import_pandas_or_numpy():
     code = (
         "import sys; import cc_jupyter.magics.interpolate, cc_jupyter.magics.errors_log\n"
@@ -385,5 +507,133 @@ def test_fields_of_existing_names_expand_as_str_format_does(template):
 
 
 def test_expansion_without_fields_is_the_template_itself():
-    template = "no fields {here}"
+    template = "no fields {} {x for x in y} ${HOME}"
     assert interpolate(template, {}) == Expansion(template)
+    assert interpolate("{here}", {}) == Expansion("{here}", unknown=(Unknown("here", "here"),))
+
+
+# ----- paths in {Err}: no home directory, no site-packages location; file names kept -----
+POSIX = PathRoots(
+    home="/home/alice",
+    cwd="/home/alice/project",
+    site_packages=("/home/alice/.venv/lib/python3.12/site-packages", "/usr/lib/python3/dist-packages"),
+    stdlib=("/usr/lib/python3.12",),
+)
+
+
+@pytest.mark.parametrize(
+    "text, shortened",
+    [
+        ("/home/alice/notes/todo.txt", "~/notes/todo.txt"),
+        ("[Errno 2] No such file or directory: '/home/alice/data/sales.csv'",
+         "[Errno 2] No such file or directory: '~/data/sales.csv'"),
+        ("home is /home/alice.", "home is ~."),
+        ('File "/home/alice/project/pkg/loader.py", line 3, in load', 'File "pkg/loader.py", line 3, in load'),
+        ("cannot open /home/alice/project/data.csv: empty", "cannot open data.csv: empty"),
+        ("run from /home/alice/project", "run from ."),
+        ("/home/alice/project2/x.py", "~/project2/x.py"),
+        ('File "/home/alice/.venv/lib/python3.12/site-packages/pandas/io/common.py", line 873',
+         'File "site-packages/pandas/io/common.py", line 873'),
+        ("/usr/lib/python3/dist-packages/yaml/reader.py", "dist-packages/yaml/reader.py"),
+        ("/usr/lib/python3.12/json/decoder.py", "python3.12/json/decoder.py"),
+        # a package of another environment: from site-packages on
+        ('File "/opt/conda/envs/ml/lib/python3.11/site-packages/torch/nn/module.py"',
+         'File "site-packages/torch/nn/module.py"'),
+        ("path=/opt/venv/lib/python3.11/site-packages/numpy/core.py", "path=site-packages/numpy/core.py"),
+        # the prefix trap: only whole path parts
+        ("/home/alice2/secret.txt /home/alice.bak/x /home/alicexyz /srv/home/alice/x /home/ali",
+         "/home/alice2/secret.txt /home/alice.bak/x /home/alicexyz /srv/home/alice/x /home/ali"),
+        ("/usr/lib/python3.12-dev/x.py /home/alice/project-old/y.py", "/usr/lib/python3.12-dev/x.py ~/project-old/y.py"),
+        ("no path at all, {not: a path}, 3/4", "no path at all, {not: a path}, 3/4"),
+    ],
+)
+def test_paths_are_shortened_home_site_packages_stdlib_and_working_directory(text, shortened):
+    assert shorten_paths(text, POSIX) == shortened
+
+
+@pytest.mark.parametrize(
+    "text, shortened",
+    [
+        (r"No such file or directory: 'C:\\Users\\alice\\data\\x.csv'", r"No such file or directory: '~\\data\\x.csv'"),
+        (r'File "c:\users\ALICE\AppData\Local\Programs\Python\Python312\Lib\site-packages\pandas\io\common.py"',
+         r'File "site-packages\pandas\io\common.py"'),
+        (r"C:\Users\alice\project\notebook.py and C:/Users/alice/notes.txt", r"notebook.py and ~/notes.txt"),
+        (r"C:\Users\alice2\x.py", r"C:\Users\alice2\x.py"),
+        (r"D:\envs\ml\Lib\site-packages\numpy\core.py", r"site-packages\numpy\core.py"),
+    ],
+)
+def test_windows_paths_are_shortened_in_any_case_and_separator(text, shortened):
+    roots = PathRoots(home=r"C:\Users\alice", cwd=r"C:\Users\alice\project",
+                      site_packages=(r"C:\Users\alice\AppData\Local\Programs\Python\Python312\Lib\site-packages",))
+    assert shorten_paths(text, roots) == shortened
+
+
+def test_a_symlinked_home_directory_is_shortened_in_both_spellings(tmp_path):
+    real = tmp_path / "disk" / "alice"
+    real.mkdir(parents=True)
+    link = tmp_path / "alice"
+    link.symlink_to(real, target_is_directory=True)
+    text = f"{link}/a.txt and {real}/b.txt"
+    assert shorten_paths(text, PathRoots(home=str(link))) == "~/a.txt and ~/b.txt"
+
+
+def test_a_filesystem_root_is_never_a_root_to_shorten():
+    roots = PathRoots(home="/", cwd="/")
+    assert shorten_paths("/etc/hosts and /", roots) == "/etc/hosts and /"
+    assert PathRoots(home="C:\\", cwd="relative/dir").replacements() == ()
+
+
+@pytest.mark.parametrize(
+    "text, shortened",
+    [
+        ("/home/alice" * 50_000, "~" + "/home/alice" * 49_999),  # one path: the first is the home directory
+        (" /home/alice/ " * 50_000, " ~/ " * 50_000),
+        ("/home/alice2" * 50_000, "/home/alice2" * 50_000),
+        ("a/site-packages" * 50_000, "a/site-packages" * 50_000),
+        ("/x/site-packages/" + "y" * 300_000, "site-packages/" + "y" * 300_000),
+        ("/x/site-packages/a" * 50_000, "site-packages/a"),
+        ("-packages " + "/" * 300_000, "-packages " + "/" * 300_000),
+    ],
+    ids=["home-run", "home-paths", "prefix-trap", "package-dirs", "long-package-path", "package-path-run", "slashes"],
+)
+def test_long_texts_of_paths_are_shortened_in_linear_time(text, shortened):
+    assert shorten_paths(text, POSIX) == shortened
+
+
+def test_err_sends_no_home_directory_nor_site_packages_location(tmp_path, monkeypatch):
+    home = tmp_path / "home" / "alice"
+    (home / "lib" / "alicepkg").mkdir(parents=True)
+    (home / "lib" / "alicepkg" / "__init__.py").write_text("def load(path):\n    return open(path)\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("USERPROFILE", str(home))
+    monkeypatch.chdir(work)
+    monkeypatch.syspath_prepend(str(home / "lib"))
+    try:
+        import alicepkg
+    finally:
+        sys.modules.pop("alicepkg", None)  # the module object is kept by the name above
+
+    log = ErrorLog()
+    for path in (home / "data" / "sales.csv", work / "local.csv"):
+        try:
+            alicepkg.load(str(path))
+        except FileNotFoundError as exc:
+            log.record(exc, cell=1)
+        try:
+            pd.read_csv(path)  # raised inside pandas: its frames are in site-packages
+        except FileNotFoundError as exc:
+            log.record(exc, cell=2)
+    sent = [interpolate(f"{{Err[{cell}]}}", {}, errors=log).text for cell in (1, 2)]
+    home_error, pandas_error = (str(e) for e in list(log)[:2])
+    assert "No such file or directory: '~/data/sales.csv'" in home_error
+    assert 'File "~/lib/alicepkg/__init__.py", line 2, in load' in home_error
+    assert "No such file or directory: '~/data/sales.csv'" in pandas_error
+    assert re.search(r'File "site-packages/pandas/io/[\w/]+\.py", line \d+', pandas_error)
+    assert list(log)[2].message.endswith("No such file or directory: 'local.csv'")  # the working directory's: relative
+    import pandas
+
+    installed = os.path.dirname(os.path.dirname(pandas.__file__))
+    for text in (*sent, *(str(e) for e in log)):
+        assert str(home) not in text and str(tmp_path) not in text and installed not in text

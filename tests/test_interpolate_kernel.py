@@ -1,10 +1,12 @@
 """Notebook context in a prompt, in a real kernel: the notebook's names and history, {Err} after a
-failing cell that used a local package, the settings, a secret refused before anything is sent.
+failing cell that used a local package (with no home directory in it), the settings, a secret
+refused before anything is sent, a mistyped name named in the dry run.
 (What each kind of field gives, and text that must come out unchanged: tests/test_interpolate.py.)"""
 
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 
 import pytest
@@ -29,6 +31,12 @@ def sent(kernel: Kernel, cell: str, name: str = "main") -> str:
     reply = kernel.execute(cell)
     assert reply.status == "ok", reply.traceback + reply.stderr
     return kernel.value(f"_last.info.prompts[{name!r}]").rstrip("\n")  # a cell body ends with a newline
+
+
+def dry_run_prompt(stdout: str) -> str:
+    """The prompt in the request body a ``--dry-run`` printed (after ``POST …`` and its headers)."""
+    body = stdout[stdout.index("\n\n", stdout.rindex("POST ")) :].strip()
+    return str(json.loads(body)["messages"][0]["content"])
 
 
 def test_names_attributes_items_conversions_and_cells(kernel):
@@ -103,3 +111,48 @@ def test_the_interpolate_setting_expands_every_prompt_until_turned_off(kernel):
     finally:
         kernel.execute("%config CloudCode.interpolate = False")
     assert sent(kernel, "%%cloudcode --new -o _last\nAbout {area}") == "About {area}"
+
+
+def test_a_mistyped_name_is_left_as_written_and_the_dry_run_says_so(kernel):
+    assert kernel.execute("df = [1, 2, 3]").status == "ok"
+    reply = kernel.execute("%%cloudcode -i --dry-run\nThe rows: {df}. Plot {dff} by month.")
+    assert reply.status == "ok", reply.traceback + reply.stderr
+    assert "left as written: {dff} — no variable dff; did you mean df?" in reply.stdout
+    assert dry_run_prompt(reply.stdout) == "The rows: [1, 2, 3]. Plot {dff} by month.\n"
+
+
+def test_a_prompt_whose_only_field_is_mistyped_is_named_in_the_dry_run(kernel):
+    assert kernel.execute("df = [1, 2, 3]").status == "ok"
+    reply = kernel.execute("%%cloudcode -i --dry-run\nPlot {dff} by month.")
+    assert reply.status == "ok", reply.traceback + reply.stderr
+    assert dry_run_prompt(reply.stdout) == "Plot {dff} by month.\n"
+    assert "left as written: {dff} — no variable dff; did you mean df?" in reply.stdout
+
+
+def test_a_mistyped_field_is_named_above_the_run_and_sent_as_written(kernel, simulator):
+    assert kernel.execute("df = [1, 2, 3]").status == "ok"
+    reply = kernel.execute(f"%%cloudcode -r {REPO} -i --text -o typo\nPlot {{dff}} by month.")
+    assert reply.status == "ok", reply.traceback + reply.stderr
+    first_line = reply.stdout.splitlines()[0]
+    assert first_line == "cloudcode: left as written: {dff} — no variable dff; did you mean df?"
+    assert [p.rstrip("\n") for p in simulator.request_log()[-1]["prompts"]] == ["Plot {dff} by month."]
+
+
+def test_err_sends_the_home_directory_as_a_tilde(kernel, tmp_path):
+    home = kernel.value("__import__('os').path.expanduser('~')")
+    if os.path.dirname(home.rstrip("/\\")) == home.rstrip("/\\"):
+        pytest.skip("the kernel's home directory is the filesystem root")
+    before = kernel.value("__import__('os').getcwd()")
+    kernel.execute(f"import os; os.chdir({str(tmp_path)!r})")  # a working directory outside the home directory
+    try:
+        missing = os.path.join(home, "cc-jupyter-no-such-dir", "sales.csv")
+        failing = kernel.execute(f"open({missing!r})")
+        assert failing.status == "error" and home in failing.traceback  # IPython shows it; {Err} does not send it
+        reply = kernel.execute("%%cloudcode -i --dry-run\nFix this:\n{Err}")
+    finally:
+        kernel.execute(f"os.chdir({before!r})")
+    assert reply.status == "ok", reply.traceback + reply.stderr
+    prompt = dry_run_prompt(reply.stdout)
+    shortened = os.path.join("~", "cc-jupyter-no-such-dir", "sales.csv")
+    assert f"No such file or directory: '{shortened}'" in prompt
+    assert home + os.sep not in reply.stdout and home + os.sep not in prompt

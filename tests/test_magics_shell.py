@@ -36,7 +36,7 @@ def test_option_line_parsing():
     assert (options.repo, options.branch, options.haiku, options.parallel, options.out) == (
         "https://github.com/o/r", "dev", True, True, "out")
     assert options.no_wait and options.text and options.dry_run and not options.new
-    for bad, words in [("--new --thread t", "contradict"), ("-o 3x", "variable name"), ("--bogus", "unrecognized"),
+    for bad, words in [("--new --thread t", "contradict"), ("-o 3x", "variable name"), ("--bogus", "--bogus is not an option"),
                        ("-h", r"%%cloudcode\? shows every option"), (f"--thread {GITHUB_TOKEN}", "Secrets are not accepted")]:
         with pytest.raises(UsageError, match=words):
             parse(bad)
@@ -76,11 +76,27 @@ def test_the_cell_magics_help_documents_options_subcommands_and_examples(shell):
     [("bogus", "Unknown subcommand"), ("thread a b", "unrecognized"), ("history wipe", "invalid choice"),
      ("cancel x", "invalid int"), ("demo sideways", "invalid choice"), ("help nothing", "No subcommand"),
      ("login now", "unrecognized"), (f"status {GITHUB_TOKEN}", "Secrets are not accepted"),
-     ("show", "required"), ("show 7", "No run '7'"), ("diff 7", r"No run #7"), ("pull 7 --reload", r"No run #7"),
-     ("diff", "No such run"), ("pull feedface", "No such run"), ("pull --force", "unrecognized"),
-     ("thread " + "x" * 300, "thread id")],
+     ("show", "required"), ("pull --force", "unrecognized"), ("thread " + "x" * 300, "thread id")],
 )
 def test_subcommand_errors_are_usage_errors(shell, text, words):
+    with pytest.raises(UsageError, match=words):
+        line(shell, text)
+
+
+@pytest.mark.parametrize("text", ["show 7", "diff 7", "diff", "pull", "pull 7 --reload", "pull feedface"])
+def test_with_no_runs_at_all_show_diff_and_pull_say_how_to_make_one(shell, text):
+    with pytest.raises(UsageError, match=r"No runs yet, in this kernel or recorded here: run a %%cloudcode cell"):
+        line(shell, text)
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    # A recording id is random hex: a long number is the start of none (a one-digit one could be).
+    [("show 987654321", "No run '987654321'"), ("diff 987654321", r"No run #987654321"),
+     ("pull 987654321 --reload", r"No run #987654321"), ("pull feedfacefeedface", "No such run")],
+)
+def test_with_runs_an_unknown_one_is_named(shell, text, words):
+    cell(shell, "-o r_known", "Add a CSV loader test")
     with pytest.raises(UsageError, match=words):
         line(shell, text)
 
@@ -106,8 +122,10 @@ def test_missing_repository_is_explained_in_magic_terms(shell, monkeypatch):
 @pytest.mark.parametrize(
     "options, body, words",
     [("", "   \n", "prompt is empty"), ("-p", "no heading\n", "## task-name"), ("-p", "## a\nx\n## a\ny\n", "twice"),
-     ("-r not-a-url", "x\n", "http"), (f"--thread {GITHUB_TOKEN}", "x\n", "Secrets are not accepted"),
-     ("--new --thread t", "x\n", "contradict"), ("--bogus", "x\n", "unrecognized")],
+     ("-r not-a-url", "x\n", "Not a repository the API works on"), (f"--thread {GITHUB_TOKEN}", "x\n", "Secrets are not accepted"),
+     ("--new --thread t", "x\n", "contradict"), ("--bogus", "x\n", "--bogus is not an option"),
+     ("--repoo https://github.com/o/r", "x\n", "--repoo (did you mean --repo?)"),
+     ("-r https://gitlab.com/o/r", "x\n", "GitHub Enterprise"), ("-r http://github.com/o/r", "x\n", "did you mean")],
 )
 def test_bad_input_is_refused_in_one_sentence_before_anything_is_sent(shell, simulator, capsys, options, body, words):
     before = len(simulator.request_log())

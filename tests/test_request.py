@@ -38,18 +38,48 @@ def test_invalid_prompts_are_refused_with_a_clear_message(prompt, tasks, message
 @pytest.mark.parametrize(
     "url, words",
     [
-        ("git@github.com:o/r.git", "http"),
-        ("ftp://github.com/o/r", "http"),
-        ("https://", "http"),
-        ("http://[::1", "Invalid repository URL"),
-        ("https://github.com:99999/o/r", "Invalid repository URL"),
-        ("https://github.com/o/r with space", "spaces"),
-        ("https://github.com/o/r\x1b]0;x\x07", "control"),
+        ("ftp://github.com/o/r", "Not a repository the API works on"),
+        ("https://", "Not a repository"),
+        ("http://[::1", "Not a repository"),
+        ("https://github.com:99999/o/r", "Not a repository"),
+        ("https://github.com/o/r with space", "Not a repository"),
+        ("https://github.com/o/r\x1b]0;x\x07", "Not a repository"),
+        ("http://github.com/o/r", r"did you mean -r https://github\.com/o/r\?"),
+        ("https://gitlab.com/o/r", "GitHub Enterprise"),
+        ("https://example.com/o/r", "nothing was sent"),
+        ("https://github.com/o/r/tree/dev", r"did you mean -r https://github\.com/o/r -b dev\?"),
+        ("o/r", r"did you mean -r https://github\.com/o/r\?"),
+        ("https://github.com/o", "Not a repository"),
+        ("https://github.com/o/r?token=x", "Not a repository"),
     ],
 )
 def test_bad_repository_urls_are_refused(url, words):
     with pytest.raises(InvalidRequestError, match=words):
         build(repo=url)
+
+
+@pytest.mark.parametrize(
+    "written, sent",
+    [
+        ("https://github.com/o/r", "https://github.com/o/r"),
+        ("https://github.com/o/r.git", "https://github.com/o/r.git"),
+        ("  https://github.com/o/r/  ", "https://github.com/o/r"),
+        ("https://www.github.com/O/R", "https://github.com/O/R"),
+        ("git@github.com:o/r.git", "https://github.com/o/r.git"),
+        ("ssh://git@github.com/o/r", "https://github.com/o/r"),
+    ],
+)
+def test_github_repository_urls_are_accepted_and_normalised(written, sent):
+    assert build(repo=written).repo == sent
+
+
+def test_the_configured_github_enterprise_host_is_accepted_and_no_other():
+    settings = Settings(api_key=KEY, github_token=TOKEN, github_api_url="https://ghe.example.com/api/v3")
+    assert build(repo="https://ghe.example.com/team/app", settings=settings).repo == "https://ghe.example.com/team/app"
+    assert build(repo="git@ghe.example.com:team/app.git", settings=settings).repo == "https://ghe.example.com/team/app.git"
+    for other in ("https://gitlab.com/team/app", "http://ghe.example.com/team/app", "https://evil.example.com/team/app"):
+        with pytest.raises(InvalidRequestError, match="GitHub Enterprise"):
+            build(repo=other, settings=settings)
 
 
 @pytest.mark.parametrize(

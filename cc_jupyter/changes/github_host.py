@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from ..repos import GITHUB_HOST, host_of, split_repo_url
+from ..repos import github_hosts, host_of, split_repo_url
 from ..secrets import SecretMasker
 from ..settings import DEFAULT_GITHUB_API_URL
 from ..text import one_line, strip_escapes
@@ -32,8 +32,7 @@ def github_api_url(repo_url: str, configured: str | None = None) -> str:
                 "the configured GitHub API URL (CloudCode.github_api_url / CLOUDCODE_GITHUB_API_URL) is not an "
                 "http(s) URL without credentials, so nothing is sent to it"
             )
-    api_host = (urlsplit(api).hostname or "").lower()
-    if host == GITHUB_HOST or host in (api_host, api_host.removeprefix("api.")):
+    if host in github_hosts(api):
         return api
     shown = one_line(strip_escapes(host), 120)
     raise ValueError(

@@ -20,13 +20,14 @@ from ..recordings.parse import read as read_recording
 from ..run.changes import Changes
 from ..secrets import SecretMasker, clean_secret, mask_hint
 from ..settings import DIFF_TIMEOUT, Settings
-from ..text import clip, strip_escapes
+from ..text import clip, shorten, strip_escapes
 from ..views.style import format_duration, repo_label
 from .config import CloudCode
 from .demo import DemoMode
 from .live import LiveRun, cancel_all, wait_all
 from .options import refuse_secrets
 from .session import Session
+from .target import Target
 
 
 class CommandHost(Protocol):
@@ -37,6 +38,8 @@ class CommandHost(Protocol):
     cfg: CloudCode
 
     def settings(self) -> Settings: ...
+
+    def target(self, repo: str | None = None, branch: str | None = None) -> Target | None: ...
 
     def secret_values(self) -> list[str | None]: ...
 
@@ -50,6 +53,10 @@ class CommandHost(Protocol):
 
 
 RECORDED_SHOWN = 20  # recorded runs listed by %cloudcode history
+_NO_RUNS = (
+    "No runs yet, in this kernel or recorded here: run a %%cloudcode cell first (for example "
+    "%%cloudcode -r https://github.com/<owner>/<repo> with a prompt below; %cloudcode demo tries it without a key)."
+)
 
 Handler = Callable[["CommandHost", argparse.Namespace], None]
 
@@ -140,15 +147,18 @@ def _status(magics: CommandHost, args: argparse.Namespace) -> None:
     shown = magics.masker().text  # URL credentials too: they are refused, but shown here
     demo = " (demo: local simulator)" if magics.demo.on else ""
     running = magics.session.running()
+    target = magics.target()
+    repository = f"{shown(target.repo)}  (from {target.origin})" if target else (
+        "(none yet: -r URL on a %%cloudcode cell, or %config CloudCode.repo = ... / CLOUDCODE_REPO)")
     lines = [
         f"API          {shown(s.api_url)}{demo}",
         f"API key      {mask_hint(s.api_key)}",
         f"GitHub token {mask_hint(s.github_token)}",
-        f"repository   {shown(s.repo) if s.repo else '(not set: %config CloudCode.repo = ... or CLOUDCODE_REPO)'}",
-        f"branch       {s.branch}",
+        f"repository   {repository}",
+        f"branch       {strip_escapes(target.branch) if target else s.branch}",
         f"model        {'haiku' if magics.cfg.haiku else 'sonnet'}",
         f"view         {'text' if magics.cfg.text else 'widgets (text where there is no widget frontend)'}",
-        f"thread       {_current_thread(magics, s) or '(none yet: the next run starts one)'}",
+        f"thread       {_current_thread(magics) or '(none yet: the next run starts one)'}",
         f"running      {', '.join(_run_label(live) for live in running) if running else 'nothing'}",
     ]
     print("\n".join(lines))
@@ -157,22 +167,23 @@ def _status(magics: CommandHost, args: argparse.Namespace) -> None:
 @subcommand("thread", "[new | ID]", "show the current thread; `thread new` forgets it; `thread ID` switches to ID",
             (("target",), {"nargs": "?", "metavar": "new|ID"}))
 def _thread(magics: CommandHost, args: argparse.Namespace) -> None:
-    s = magics.settings()
-    if not s.repo:
-        raise UsageError("No default repository: set %config CloudCode.repo = '...' or CLOUDCODE_REPO first.")
-    where = repo_label(s.repo, s.branch)
+    target = magics.target()
+    if target is None:
+        raise UsageError("No repository yet: run a %%cloudcode -r URL cell, or set %config CloudCode.repo = '...' "
+                         "or CLOUDCODE_REPO first.")
+    where = repo_label(target.repo, target.branch)
     if args.target is None:
-        print(f"thread for {where}: {_current_thread(magics, s) or '(none: the next run starts one)'}")
+        print(f"thread for {where}: {_current_thread(magics) or '(none: the next run starts one)'}")
     elif args.target == "new":
-        magics.session.set_thread(s.repo, s.branch, None)
-        magics.session.positions.pop((s.repo, s.branch), None)
+        magics.session.set_thread(target.repo, target.branch, None)
+        magics.session.positions.pop((target.repo, target.branch), None)
         print(f"cloudcode: the next run on {where} starts a new thread.")
     else:
         try:
             thread = check_thread_id(args.target)
         except ValueError as error:
             raise UsageError(str(error)) from None
-        magics.session.set_thread(s.repo, s.branch, thread)
+        magics.session.set_thread(target.repo, target.branch, thread)
         print(f"cloudcode: runs on {where} now continue thread {thread}.")
 
 
@@ -184,31 +195,42 @@ def _history(magics: CommandHost, args: argparse.Namespace) -> None:
         cleared = session.clear_finished()
         print(f"cloudcode: forgot {cleared} finished run{'s' if cleared != 1 else ''} (runs bound to a variable stay there).")
         return
-    header = f"{'#':>8}  {'started':16}  {'repo@branch':32}  {'thread':36}  {'status':12}  {'time':>9}  "
-    if session.runs:
-        print(header + "tasks")
-        for live in session.runs:
-            summary = live.summary
-            started = time.strftime("%Y-%m-%d %H:%M", time.localtime(summary.started_at))
-            thread = clip(strip_escapes(summary.thread_id or "-"), 36)
-            tasks = clip(strip_escapes(", ".join(summary.tasks)), 60)
-            print(f"{live.number:>8}  {started:16}  {repo_label(summary.repo, summary.branch)[:32]:32}  {thread:36}  "
-                  f"{summary.status:12}  {format_duration(summary.duration):>9}  {tasks}")
+    rows: list[tuple[str, ...]] = []
+    for live in session.runs:
+        summary = live.summary
+        started = time.strftime("%Y-%m-%d %H:%M", time.localtime(summary.started_at))
+        rows.append((str(live.number), started, repo_label(summary.repo, summary.branch), summary.thread_id or "-",
+                     summary.status, format_duration(summary.duration), live.answers, ", ".join(summary.tasks)))
+    if rows:
+        print(_table(("#", "started", "repo@branch", "thread", "status", "time", "answers", "tasks"), rows))
     else:
         print("cloudcode: no runs in this kernel yet.")
     library = magics.library()
     earlier = [e for e in library.entries() if e.kernel != session.kernel_id][-RECORDED_SHOWN:]
     if earlier:
         print(f"\nrecorded earlier in {library.directory} (%cloudcode show ID displays one):")
-        print(header.replace("       #", "      ID") + "prompt")
+        rows = []
         for entry in earlier:
             end = library.end(entry)
-            thread = clip(strip_escapes((end.thread_id if end else None) or entry.header.thread_id or "-"), 36)
-            status = end.status if end else "unfinished"
-            took = format_duration(end.duration) if end and end.duration is not None else "–"
-            where = repo_label(entry.header.repo, entry.header.branch)
-            print(f"{entry.id[:8]:>8}  {entry.when:16}  {where[:32]:32}  {thread:36}  {status:12}  {took:>9}  "
-                  f"{strip_escapes(entry.prompt)}")
+            thread = (end.thread_id if end else None) or entry.header.thread_id or "-"
+            rows.append((entry.id[:8], entry.when, repo_label(entry.header.repo, entry.header.branch), thread,
+                         end.status if end else "unfinished",
+                         format_duration(end.duration) if end and end.duration is not None else "–",
+                         "simulated" if entry.simulated else "API", entry.prompt))
+        print(_table(("ID", "started", "repo@branch", "thread", "status", "time", "answers", "prompt"), rows))
+
+
+def _table(titles: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    """Columns as wide as their widest cell (escapes removed, each cell at most 120 characters);
+    numbers and times to the right, the last column as it is."""
+    cells = [titles] + [tuple(shorten(strip_escapes(cell), 120) for cell in row) for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(titles) - 1)]
+    right = {0, 5}
+    return "\n".join(
+        "  ".join(cell.rjust(widths[i]) if i in right else cell.ljust(widths[i]) for i, cell in enumerate(row[:-1]))
+        + "  " + row[-1]
+        for row in cells
+    )
 
 
 @subcommand("show", "N | ID", "the transcript of run N of this kernel, or of a recorded run (ID: the start of its id)",
@@ -223,7 +245,10 @@ def _show(magics: CommandHost, args: argparse.Namespace) -> None:
     if live is not None and live.run is not None:
         display(Transcript(live.run, source=live.source))
         return
-    entry = magics.library().find(args.which)
+    library = magics.library()
+    entry = library.find(args.which)
+    if entry is None and not magics.session.runs and not library.entries():
+        raise UsageError(_NO_RUNS)
     if entry is None:
         raise UsageError(
             f"No run {clip(args.which, 40)!r}: give a run number of this kernel that is still held, or the start of "
@@ -233,7 +258,7 @@ def _show(magics: CommandHost, args: argparse.Namespace) -> None:
         run = load_run(entry.path, masker=magics.masker())
     except ValueError as error:
         raise UsageError(f"That recording cannot be read: {clip(strip_escapes(str(error)), 300)}") from None
-    display(Transcript(run, source=f"recorded {entry.when}"))
+    display(Transcript(run, source=f"{'simulated · ' if entry.simulated else ''}recorded {entry.when}"))
 
 
 @subcommand("diff", "[N | ID]", "the whole diff a run pushed (the last run by default), coloured, a fold per file",
@@ -348,6 +373,8 @@ def _pick(magics: CommandHost, which: str | None) -> _Picked:
     else:  # no run in this kernel: the newest recording
         entries = library.entries()
         entry = entries[-1] if entries else None
+    if entry is None and not session.runs and (which is None or not library.entries()):
+        raise UsageError(_NO_RUNS)
     if entry is None and which is not None and which.isdigit():  # a recording id may be all digits too
         raise UsageError(f"No run #{which} in this kernel, nor a recording whose id starts so: %cloudcode history.")
     if entry is None:
@@ -376,8 +403,9 @@ def _read_again(magics: CommandHost, picked: _Picked, changes: Changes) -> Chang
     return replace(fresh, pushed=changes.pushed, pull_requests=changes.pull_requests)
 
 
-def _current_thread(magics: CommandHost, s: Settings) -> str | None:
-    return magics.session.thread_for(s.repo, s.branch) if s.repo else None
+def _current_thread(magics: CommandHost) -> str | None:
+    target = magics.target()
+    return magics.session.thread_for(target.repo, target.branch) if target else None
 
 
 def _run_label(live: LiveRun) -> str:

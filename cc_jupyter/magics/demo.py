@@ -67,13 +67,13 @@ class DemoMode:
         self.url = None
 
     def settings(self, configured: Settings) -> Settings:
-        """``configured`` (repository, branch, recordings) on the simulator, with its key and token."""
+        """``configured`` (repository, branch, recordings) on the simulator, with its key and token
+        (where a cell runs when no repository is set: :mod:`.target`)."""
         assert self.url is not None
         return replace(
             configured,
             api_url=self.url,
             api_key=DEMO_KEY,
             github_token=DEMO_TOKEN,
-            repo=configured.repo or DEMO_REPO,
             github_api_url=self.url + "/github",
         )

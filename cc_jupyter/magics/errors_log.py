@@ -4,6 +4,9 @@ A ``post_run_cell`` hook (IPython's exception handler is left alone) keeps the l
 each as a readable traceback: no ANSI escapes, cell frames named ``Cell In[n]``, the frames
 of imported code (a local package's file and line) kept, IPython's own leading frame dropped.
 Only text is kept, never the exception object (its frames would keep every local alive).
+
+Paths in that text (the message and the traceback) are shortened (:mod:`.paths`): neither the
+user's name nor the machine's layout is sent, while file names stay.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..text import strip_escapes
+from .paths import PathRoots, shorten_paths
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import ExecutionResult, InteractiveShell
@@ -92,11 +96,12 @@ class ErrorLog:
     # ----- recording and reading -----
     def record(self, error: BaseException, cell: int | None = None) -> RecordedError:
         """Keep ``error`` (raised by ``cell``) as text; the oldest is forgotten past ``maxlen``."""
+        roots = PathRoots.current()
         try:
-            text = self._format(error)
+            text = self._format(error, roots)
         except Exception:  # a broken __str__ or traceback: keep at least the type
             text = _type_name(error)
-        entry = RecordedError(cell=cell, type=_type_name(error), message=_message(error), traceback=text)
+        entry = RecordedError(cell=cell, type=_type_name(error), message=_message(error, roots), traceback=text)
         self._errors.append(entry)
         return entry
 
@@ -128,13 +133,13 @@ class ErrorLog:
         return f"ErrorLog({len(self._errors)} errors, cells {self.cells()})"
 
     # ----- formatting -----
-    def _format(self, error: BaseException) -> str:
+    def _format(self, error: BaseException, roots: PathRoots) -> str:
         tb = error.__traceback__
         internal = _ipython_dir()
         while tb is not None and internal and tb.tb_frame.f_code.co_filename.startswith(internal):
             tb = tb.tb_next  # IPython's run_code (and, for syntax errors, its compiler)
         lines = traceback.TracebackException(type(error), error, tb).format()
-        return strip_escapes(_FILE.sub(self._cell_label, "".join(lines))).rstrip("\n")
+        return shorten_paths(strip_escapes(_FILE.sub(self._cell_label, "".join(lines))), roots).rstrip("\n")
 
     def _cell_label(self, match: re.Match[str]) -> str:
         """``File "<ipython-input-3-…>"`` (or ipykernel's temp file) becomes ``File "Cell In[3]"``."""
@@ -161,10 +166,10 @@ def _type_name(error: BaseException) -> str:
     return name if module in ("builtins", "__main__") else f"{module}.{name}"
 
 
-def _message(error: BaseException) -> str:
+def _message(error: BaseException, roots: PathRoots) -> str:
     try:
         if isinstance(error, SyntaxError) and error.msg:
-            return strip_escapes(error.msg)  # str() adds the cell's internal file name
-        return strip_escapes(str(error))
+            return shorten_paths(strip_escapes(error.msg), roots)  # str() adds the cell's internal file name
+        return shorten_paths(strip_escapes(str(error)), roots)
     except Exception:
         return "<the error's message could not be read>"

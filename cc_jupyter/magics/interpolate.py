@@ -6,6 +6,12 @@ the namespace or is ``In``, ``Out`` or ``Err``. ``{{field}}`` around such a fiel
 ``{field}`` as text. Every other character is kept byte for byte: code, JSON, ``{}``,
 ``}}``, ``{x for x in y}``, ``{value:>10}``, ``${HOME}``, unknown names.
 
+A field whose first name is no variable (``{dff}`` when the variable is ``df``) is left as
+written too, but named: :attr:`Expansion.unknown` holds the first few, each with the nearest
+user variable (:meth:`Expansion.notice` says it, ``--dry-run``'s report too). Only text that
+reads as a field is named, not ``{}``, ``{x for x in y}``, ``{value:>10}``, ``${X}`` or
+``{{x}}``; suggestions are looked for among a bounded number of the namespace's names.
+
 Nothing is called beyond attribute and item access (properties run: ``df.shape`` is one);
 attributes starting with ``_`` are refused. A failed lookup, or a value holding a secret in
 any disguise :func:`~cc_jupyter.disguise.reveals_secret` reads through (a list of characters,
@@ -26,7 +32,9 @@ from IPython.core.error import UsageError
 from ..disguise import reveals_secret
 from ..secrets import SecretMasker
 from ..settings import INTERPOLATE_LIMIT
+from ..text import clip, strip_escapes
 from .errors_log import ErrorLog, RecordedError
+from .nearest import NearestVariable
 
 SPECIAL_NAMES = ("In", "Out", "Err")
 
@@ -37,6 +45,9 @@ _FIELD = re.compile(rf"({_NAME})((?:\.{_NAME}|\[[^\[\]{{}}\n]+\])*)(?:!([rs]))?\
 _PART = re.compile(rf"\.({_NAME})|\[([^\]]+)\]")
 _DATAFRAME_HEAD = 5
 _DTYPES_SHOWN = 30
+UNKNOWN_NAMED = 10  # placeholders naming no variable that are named; the others are counted
+_FIELD_SHOWN = 60  # characters of such a field, and of its name, shown in a notice
+_NAME_SHOWN = 40
 
 
 class InterpolationError(UsageError):
@@ -71,15 +82,45 @@ class Substitution:
 
 
 @dataclass(frozen=True)
+class Unknown:
+    """A field left as written because its first name is no variable (a typo, most likely)."""
+
+    field: str  # the text between the braces, e.g. "dff" or "dff.shape"
+    name: str  # its first name, "dff"
+    suggestion: str | None = None  # the nearest variable's name ("df"), or None
+
+    def sentence(self) -> str:
+        """``left as written: {dff} — no variable dff; did you mean df?``: clipped, no escapes."""
+        field, name = _shown(self.field, _FIELD_SHOWN), _shown(self.name, _NAME_SHOWN)
+        sentence = f"left as written: {{{field}}} — no variable {name}"
+        return f"{sentence}; did you mean {_shown(self.suggestion, _NAME_SHOWN)}?" if self.suggestion else sentence + "."
+
+
+@dataclass(frozen=True)
 class Expansion:
-    """The prompt after expansion, and what was substituted (for ``--dry-run``)."""
+    """The prompt after expansion, what was substituted (for ``--dry-run``), and what was not."""
 
     text: str
     substitutions: tuple[Substitution, ...] = ()
     escapes: tuple[str, ...] = ()  # fields written as text with {{field}}
+    unknown: tuple[Unknown, ...] = ()  # the first UNKNOWN_NAMED distinct fields naming no variable
+    more_unknown: int = 0  # how many other distinct such fields there were
+
+    def notice_lines(self) -> tuple[str, ...]:
+        """One sentence per field left as written because it names no variable; () when none."""
+        lines = tuple(unknown.sentence() for unknown in self.unknown)
+        if self.more_unknown:
+            n = self.more_unknown
+            lines += (f"and {n:,} more {_plural(n, 'placeholder')} left as written (no such {_plural(n, 'variable')}).",)
+        return lines
+
+    def notice(self) -> str:
+        """:meth:`notice_lines` as one text, a line each; "" when every field named a variable."""
+        return "\n".join(self.notice_lines())
 
     def report(self) -> str:
-        return render_report(self.substitutions, self.escapes)
+        """What ``--dry-run`` shows: a line per substitution, per escaped field, per unknown field."""
+        return render_report(self.substitutions, self.escapes) + "".join(f"\n  {line}" for line in self.notice_lines())
 
 
 def interpolate(
@@ -105,6 +146,8 @@ def interpolate(
     out: list[str] = []
     substitutions: list[Substitution] = []
     escapes: list[str] = []
+    unknown: dict[str, str] = {}  # field -> its first name, the first UNKNOWN_NAMED of them
+    unknown_seen: set[str] = set()  # every distinct one (their total length is at most the template's)
     rendered: dict[str, tuple[str, Substitution]] = {}  # a field written twice is looked up once
     size = len(template)
     pos = 0  # start of the text not yet copied to ``out``
@@ -128,8 +171,16 @@ def interpolate(
                 i = template.find("{", i + 2)
             continue
         match = _FIELD.match(template, i + 1)
-        if match is None or not known(match.group(1)):
+        if match is None:
             i = template.find("{", i + 1)
+            continue
+        if not known(match.group(1)):  # left as written, and named; a field holds no "{"
+            field = template[i + 1 : match.end() - 1]
+            if field not in unknown_seen:
+                unknown_seen.add(field)
+                if len(unknown) < UNKNOWN_NAMED:
+                    unknown[field] = match.group(1)
+            i = template.find("{", match.end())
             continue
         field = template[i + 1 : match.end() - 1]
         if field not in rendered:
@@ -146,14 +197,16 @@ def interpolate(
         substitutions.append(substitution)
         pos = match.end()
         i = template.find("{", pos)
+    named = _unknown(unknown, namespace)
+    more = len(unknown_seen) - len(named)
     if not substitutions and not escapes:
-        return Expansion(template)
+        return Expansion(template, unknown=named, more_unknown=more)
     out.append(template[pos:])
     result = "".join(out)
     values = "".join(text for text, _ in rendered.values())
     if substitutions and (masker.contains_secret(result) or reveals_secret(masker, values)):  # halves, one secret
         raise InterpolationError(None, "after expansion it contains a secret (a key or a token-shaped string)")
-    return Expansion(result, tuple(substitutions), tuple(escapes))
+    return Expansion(result, tuple(substitutions), tuple(escapes), named, more)
 
 
 def render_report(substitutions: Iterable[Substitution], escapes: Iterable[str] = ()) -> str:
@@ -169,6 +222,19 @@ def render_report(substitutions: Iterable[Substitution], escapes: Iterable[str] 
         return "interpolation: no fields to expand; the prompt is sent as written"
     count = sum(1 for line in lines if "→ written as" not in line)
     return f"interpolation: {count} field{'s' if count != 1 else ''} expanded\n" + "\n".join(lines)
+
+
+# ----- fields naming no variable -----
+def _unknown(fields: Mapping[str, str], namespace: Mapping[str, object]) -> tuple[Unknown, ...]:
+    """Each field with the variable its name most likely meant (looked for only when there are some)."""
+    if not fields:
+        return ()
+    suggest = NearestVariable(namespace, also=SPECIAL_NAMES)
+    return tuple(Unknown(field, name, suggest(name)) for field, name in fields.items())
+
+
+def _shown(text: str, limit: int) -> str:
+    return clip(strip_escapes(text), limit)
 
 
 # ----- one field -----

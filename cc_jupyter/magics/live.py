@@ -57,6 +57,7 @@ class RunSummary:
     prompt: str
     error: str = ""
     changes: Changes | None = None
+    received: int = 0  # events received: 0 when the API never answered with a stream
 
     @classmethod
     def of(cls, run: Run) -> RunSummary:
@@ -72,6 +73,7 @@ class RunSummary:
             prompt=one_line(first_prompt, 80),
             error=run.error.message if run.error else "",
             changes=run.changes,
+            received=run.event_count,
         )
 
 
@@ -99,6 +101,7 @@ class LiveRun:
         self.state = LiveState.READY
         self.detached = False  # --no-wait: no cell waits; the I/O thread leaves the transcript
         self.recording_id: str | None = None  # the recording it replays, or is written to
+        self.answers = "API"  # where its events come from: "API", "simulated", "replay (API)", "replay (simulated)"
         self._run: Run | None = run
         self._run_ref = weakref.ref(run)
         self._summary: RunSummary | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from IPython.core.error import UsageError
@@ -11,24 +12,26 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_exp
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from ..errors import ConfigurationError
-from ..protocol.request import Request, build_request
+from ..protocol.request import Request, build_request, check_repo_url
 from ..protocol.threads import thread_id_to_send
 from ..recordings.format import ask_key
 from ..recordings.library import Entry, Library
 from ..recordings.parse import Recorded
 from ..recordings.recorder import Recorder
+from ..repos import github_repository
 from ..run.state import Run, RunInfo
 from ..secrets import SecretMasker
 from ..settings import Settings, demo_requested, env_settings, recordings_directory, resolve
 from ..text import one_line, strip_escapes
 from . import commands
 from .config import CloudCode
-from .demo import DemoMode
+from .demo import DEMO_REPO, DemoMode
 from .errors_log import ErrorLog
 from .interpolate import Expansion, interpolate
 from .live import LiveRun, cancel_all
 from .options import CellOptions, parse_options, refuse_secrets, split_tasks
 from .session import Session
+from .target import Defaults, Target, choose_target
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
@@ -42,8 +45,11 @@ Cell magic - the cell body is the prompt, sent verbatim ({braces} and $dollars t
     %%cloudcode -r https://github.com/owner/repo
     Add a test for the CSV loader and make it pass.
 
-The next %%cloudcode cell on the same repository and branch continues the same
-conversation (thread); --new starts a fresh one. Parallel tasks, one tab each::
+A cell without -r goes on with the conversation: the last cell's repository, branch and
+thread (the header says where the repository came from); --new starts a fresh thread.
+Repositories: https://github.com/OWNER/REPO (or git@github.com:OWNER/REPO.git), or
+https://HOST/OWNER/REPO on the GitHub Enterprise set in CloudCode.github_api_url.
+Parallel tasks, one tab each::
 
     %%cloudcode --parallel -o run
     ## unit-tests
@@ -57,7 +63,8 @@ and everything received is kept (on the Run bound with -o, or %cloudcode history
 With -i (or %config CloudCode.interpolate = True), the prompt takes values from the kernel:
 {name} is replaced by the value of a variable; .attr, [key] and !r / !s work as in str.format.
 {In[n]} is cell n's source, {Out[n]} its output, {Err[n]} the error it raised, {Err} the latest.
-Everything else stays as written (code, JSON, {}, ${HOME}, unknown names); {{name}} writes {name}.
+Everything else stays as written (code, JSON, {}, ${HOME}, unknown names: those are named
+above the run, with the nearest variable); {{name}} writes {name}.
 Example: "Fix the loader: {Err}. The data: {df}" sends the last error and a summary of df.
 
 Every run is recorded (.cloudcode/runs next to the notebook). After a restart, a cell that
@@ -98,6 +105,8 @@ class CloudCodeMagics(Magics):
         self.demo = DemoMode()
         self.errors = ErrorLog()  # the errors of the user's cells, for {Err} (registered by the extension)
         self._library: Library | None = None
+        # A new default repository or branch is a new place to work: the next cell without -r goes there.
+        self.cfg.observe(self._forget_conversation, names=["repo", "branch"])
         if demo_requested():
             if env_settings().api_key:
                 print(
@@ -108,8 +117,8 @@ class CloudCodeMagics(Magics):
                 self.demo.start()
 
     @_keeps_type(magic_arguments(name="%cloudcode"))  # IPython adds one "%": the usage reads %%cloudcode
-    @_keeps_type(argument("-r", "--repo", help="repository URL, e.g. https://github.com/owner/repo (default: CloudCode.repo / CLOUDCODE_REPO)"))
-    @_keeps_type(argument("-b", "--branch", help="git branch (default: CloudCode.branch / CLOUDCODE_BRANCH / main)"))
+    @_keeps_type(argument("-r", "--repo", help="repository URL, e.g. https://github.com/owner/repo (default: the conversation's, then CloudCode.repo / CLOUDCODE_REPO)"))
+    @_keeps_type(argument("-b", "--branch", help="git branch (default: the conversation's, then CloudCode.branch / CLOUDCODE_BRANCH / main)"))
     @_keeps_type(argument("--haiku", action="store_true", help="use the Haiku model (default: Sonnet)"))
     @_keeps_type(argument("--new", action="store_true", help="start a new conversation thread"))
     @_keeps_type(argument("--thread", metavar="ID", help="continue the thread with this id"))
@@ -136,6 +145,21 @@ class CloudCodeMagics(Magics):
         if self.demo.on:
             return self.demo.settings(resolve(self.cfg.configured(), with_secrets=False))
         return resolve(self.cfg.configured(), api_key=self.session.api_key, github_token=self.session.github_token)
+
+    def target(self, repo: str | None = None, branch: str | None = None) -> Target | None:
+        """Where a cell with ``-r repo`` / ``-b branch`` runs (see :mod:`.target`); None: nowhere known."""
+        defaults = Defaults(
+            configured_repo=self.cfg.repo.strip(),
+            environment_repo=env_settings(with_secrets=False).repo or "",
+            branch=self.settings().branch,
+            demo_repo=DEMO_REPO if self.demo.on else "",
+        )
+        target = choose_target(repo, branch, self.session.conversation, defaults)
+        sendable = github_repository(target.repo, self.settings().github_api_url) if target else None
+        return replace(target, repo=sendable) if target and sendable else target  # threads are kept by the sent URL
+
+    def _forget_conversation(self, change: object = None) -> None:
+        self.session.conversation = None
 
     def recordings_directory(self) -> str:
         return recordings_directory(self.cfg.record_dir or None)
@@ -167,26 +191,35 @@ class CloudCodeMagics(Magics):
             tasks = {name: e.text for name, e in expanded.items()} if tasks is not None else None
             body = expanded[""].text if tasks is None else body
         prompt = None if tasks else body
-        asked = self._request(options, prompt, tasks, for_replay=True)
+        target = self._target_of(options)
+        asked = self._request(options, target, prompt, tasks, for_replay=True)
         recording, recorded = self._recording_for(options, asked) or (None, None)
         if options.dry_run:
-            print(self._dry_run(options, prompt, tasks, recording, expansions))
+            print(self._dry_run(options, target, prompt, tasks, recording, expansions))
             return None
-        request = asked if recording is not None else self._request(options, prompt, tasks)
+        if recording is not None and recorded is not None:
+            request = replace(asked, thread_id=_recorded_thread(recorded) or asked.thread_id)  # one id, start to end
+        else:
+            request = self._request(options, target, prompt, tasks)
         self._wait_for_thread(request.thread_id)
         self.session.set_thread(request.repo, request.branch, request.thread_id)
-        run = Run(request, masker=self.masker() if recorded is not None else None)
+        run = Run(request, masker=self.masker() if recorded is not None else None, origin=target.origin)
         if recording is not None and recorded is not None:
-            source = f"replay · recorded {recording.when} · --live sends it again"
+            simulated = "a simulated run " if recording.simulated else ""
+            source = f"replay of {simulated}recorded {recording.when} · --live sends it again"
             begin = self._replay(recorded)
         else:
             source = self.source()
             begin, recording_id = self._begin(request)
         live = LiveRun(self.session.next_number(), request, run, mode=self.mode(options), source=source)
         live.recording_id = recording.id if recording is not None else recording_id
+        live.answers = _answers(recording, simulated=self.demo.on)
         self.session.add(live)  # listed before anything is sent
+        self.session.move_conversation(live.number, Target(request.repo, request.branch, target.origin))
         if options.out and self.shell is not None:
             self.shell.user_ns[options.out] = run
+        for notice in dict.fromkeys(line for e in expansions for line in e.notice_lines()):  # once each
+            print(f"cloudcode: {notice}")
         try:
             live.show()
             live.start(begin, detached=options.no_wait)
@@ -204,26 +237,36 @@ class CloudCodeMagics(Magics):
         run.raise_for_status()
         return None
 
+    def _target_of(self, options: CellOptions) -> Target:
+        target = self.target(options.repo, options.branch)
+        if target is None:
+            raise UsageError(
+                "No repository: add -r https://github.com/<owner>/<repo> to the %%cloudcode line (later cells "
+                "without -r go on there), or set one for the notebook with "
+                "%config CloudCode.repo = 'https://github.com/<owner>/<repo>'."
+            )
+        return target
+
     def _request(
-        self, options: CellOptions, prompt: str | None, tasks: dict[str, str] | None, *, for_replay: bool = False
+        self,
+        options: CellOptions,
+        target: Target,
+        prompt: str | None,
+        tasks: dict[str, str] | None,
+        *,
+        for_replay: bool = False,
     ) -> Request:
         settings = self.settings()
-        repo = options.repo or settings.repo
-        if not repo:
-            raise UsageError(
-                "No repository: add -r https://github.com/<owner>/<repo> to the %%cloudcode line, or set one "
-                "for the notebook with %config CloudCode.repo = 'https://github.com/<owner>/<repo>'."
-            )
-        branch = options.branch or settings.branch
+        repo = check_repo_url(target.repo, settings.github_api_url)  # refused here, before anything is sent
         try:
             return build_request(
                 prompt,
                 tasks,
                 settings=settings,
                 repo=repo,
-                branch=branch,
+                branch=target.branch,
                 haiku=options.haiku or self.cfg.haiku,
-                thread_id=self._thread_for(options, repo, branch),
+                thread_id=self._thread_for(options, repo, target.branch),
                 for_replay=for_replay,
             )
         except ConfigurationError:
@@ -260,13 +303,26 @@ class CloudCodeMagics(Magics):
             continues = last.id if last else None
         else:
             continues = self.session.positions.get((asked.repo, asked.branch))
-        found = library.replayable(ask_key(RunInfo.of(asked)), continues, kernel=self.session.kernel_id)
+        key = ask_key(RunInfo.of(asked))
+        real = self.has_own_key() and not self.demo.on  # simulated answers never pass for the API's here
+        found = library.replayable(key, continues, kernel=self.session.kernel_id, simulated=not real)
+        simulated = found is None and real and library.match(key, continues, kernel=self.session.kernel_id) is not None
         if found is None and mode == "only":
+            if simulated:
+                raise UsageError(
+                    "The only recording of this cell was made on the simulator (demo mode), and an API key is "
+                    "configured: it is not replayed as if the API had answered. %cloudcode demo replays it; "
+                    "%%cloudcode --live sends the cell to the API."
+                )
             raise UsageError(
                 f"No recording in {library.directory} matches this cell (the same repository, branch, "
                 "model and prompt, at this point of the conversation): %%cloudcode --live sends it, or "
                 "%config CloudCode.replay = 'auto' replays only where a recording matches."
             )
+        if simulated and "simulated" not in self.session.said:
+            self.session.said.add("simulated")
+            _tell("this notebook's recordings were made on the simulator (demo mode); with your API key, cells "
+                  "run live on the API instead of replaying them (%cloudcode demo replays them).")
         return found
 
     def _replay(self, recorded: Recorded) -> Callable[[Run], RunHandle]:
@@ -277,16 +333,17 @@ class CloudCodeMagics(Magics):
     def _dry_run(
         self,
         options: CellOptions,
+        target: Target,
         prompt: str | None,
         tasks: dict[str, str] | None,
         entry: Entry | None,
         expansions: list[Expansion],
     ) -> str:
-        report = "".join(e.report() + "\n\n" for e in expansions if e.substitutions or e.escapes)
+        report = "".join(e.report() + "\n\n" for e in expansions if e.substitutions or e.escapes or e.notice())
         if entry is not None:
             return report + (f"cloudcode: this cell would replay the run recorded {entry.when} ({entry.path}); "
                              "nothing would be sent (--live sends it).")
-        request = self._request(options, prompt, tasks)
+        request = self._request(options, target, prompt, tasks)
         expanded = "".join(f"── prompt{f' of {name}' if request.parallel else ''}, as it would be sent:\n{text}\n\n"
                            for name, text in request.prompts.items()) if expansions else ""
         return report + expanded + request.preview()
@@ -337,6 +394,7 @@ class CloudCodeMagics(Magics):
         for live in runs:
             if live.ended:
                 summary = live.summary
+                self.session.settle_conversation(live.number, accepted=summary.received > 0)
                 self.session.set_thread(summary.repo, summary.branch, summary.thread_id)
                 if summary.status == "completed" and live.recording_id:
                     self.session.positions[(summary.repo, summary.branch)] = live.recording_id
@@ -362,6 +420,18 @@ def _tell(text: str) -> None:
 def _parse(magic: Callable[..., object], line: str) -> argparse.Namespace:
     args: argparse.Namespace = parse_argstring(magic, line)
     return args
+
+
+def _answers(replayed: Entry | None, *, simulated: bool) -> str:
+    """Where a run's events come from, as ``%cloudcode history`` says it."""
+    if replayed is not None:
+        return f"replay ({'simulated' if replayed.simulated else 'API'})"
+    return "simulated" if simulated else "API"
+
+
+def _recorded_thread(recorded: Recorded) -> str | None:
+    """The thread a recorded run ended on (the server's, if it named one), else the one it sent."""
+    return (recorded.end.thread_id if recorded.end else None) or recorded.header.thread_id
 
 
 def _widget_frontend(shell: InteractiveShell | None) -> bool:

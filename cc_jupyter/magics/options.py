@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from IPython.core.error import UsageError
 
 from ..secrets import SecretMasker
+from ..text import clip, strip_escapes
 
 _TASK_HEADING = re.compile(r"^##[ \t]+(\S.*?)\s*$")
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -37,7 +39,10 @@ def parse_options(line: str, parse_argstring: Callable[[str], argparse.Namespace
     refuse_secrets(line, "the magic line", secrets)
     if {"-h", "--help"} & set(line.split()):
         raise UsageError("%%cloudcode? shows every option (and %cloudcode help the subcommands).")
-    args = parse_argstring(line)
+    try:
+        args = parse_argstring(line)
+    except UsageError as error:
+        raise UsageError(explained(str(error))) from None
     if args.new and args.thread:
         raise UsageError("--new and --thread contradict each other: use one.")
     if args.live and args.replay:
@@ -45,6 +50,33 @@ def parse_options(line: str, parse_argstring: Callable[[str], argparse.Namespace
     if args.out is not None and not _VARIABLE.match(args.out):
         raise UsageError(f"-o/--out needs a Python variable name, not {args.out[:80]!r}.")
     return CellOptions(**{name: getattr(args, name) for name in CellOptions.__dataclass_fields__})
+
+
+OPTIONS = tuple(f"--{name.replace('_', '-')}" for name in CellOptions.__dataclass_fields__)
+_UNRECOGNIZED = "unrecognized arguments: "
+
+
+def explained(message: str) -> str:
+    """argparse's complaint about the option line, with the option most likely meant."""
+    if not message.startswith(_UNRECOGNIZED):
+        return f"{message} (%%cloudcode? lists every option)."
+    hints, words = [], []
+    after_option = False
+    for word in message[len(_UNRECOGNIZED):].split()[:20]:
+        shown = clip(strip_escapes(word), 60)
+        if word.startswith("-"):
+            nearest = difflib.get_close_matches(word.split("=", 1)[0], OPTIONS, n=1, cutoff=0.7)
+            hints.append(f"{shown} (did you mean {nearest[0]}?)" if nearest else f"{shown} is not an option")
+        elif after_option:
+            pass  # the value of the unknown option just named
+        elif "/" in word or word.endswith(".git"):
+            hints.append(f"{shown} (a repository goes after -r)")
+        else:
+            words.append(shown)
+        after_option = word.startswith("-") and "=" not in word
+    if words:
+        hints.append(f"{clip(' '.join(words), 60)!r} (the prompt goes in the cell's body, below the %%cloudcode line)")
+    return f"Unknown on the %%cloudcode line: {'; '.join(hints)} — %%cloudcode? lists every option."
 
 
 def refuse_secrets(text: str, where: str, secrets: Iterable[str | None] = ()) -> None:

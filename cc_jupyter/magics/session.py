@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from ..secrets import mask_hint
 from .live import LiveRun
+from .target import Target
 
 
 @dataclass
@@ -20,7 +21,11 @@ class Session:
     # Where each conversation stands: (repo, branch) -> the recording of its last completed run.
     positions: dict[tuple[str, str], str] = field(default_factory=dict)
     kernel_id: str = field(default_factory=lambda: uuid.uuid4().hex)  # this kernel's recordings never replay here
+    # The kernel's current conversation: where a cell without -r goes on.
+    conversation: Target | None = None
+    said: set[str] = field(default_factory=set)  # notices given once per kernel
     _numbered: int = 0
+    _moves: dict[int, tuple[Target | None, Target]] = field(default_factory=dict)  # run -> (before, after)
 
     def __repr__(self) -> str:
         return (
@@ -38,6 +43,18 @@ class Session:
             self.threads[(repo, branch)] = thread_id
         else:
             self.threads.pop((repo, branch), None)
+
+    def move_conversation(self, number: int, target: Target) -> None:
+        """Run ``number`` goes to ``target``: the next cell without -r follows it there."""
+        self._moves[number] = (self.conversation, target)
+        self.conversation = target
+
+    def settle_conversation(self, number: int, accepted: bool) -> None:
+        """Run ``number`` ended; a run the API never answered (refused, unreachable, stopped before
+        any event) did not move the conversation, unless a later cell moved it since."""
+        before, after = self._moves.pop(number, (None, None))
+        if not accepted and after is not None and self.conversation is after:  # no later cell moved it
+            self.conversation = before
 
     def next_number(self) -> int:
         self._numbered += 1

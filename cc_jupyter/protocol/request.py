@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from ..errors import ConfigurationError, InvalidRequestError
+from ..repos import github_repository, likely_meant, shown_url, strip_credentials
 from ..secrets import SecretMasker, clean_secret, mask_hint
 from ..settings import DEFAULT_BRANCH, Settings
-from ..text import clip
+from ..text import clip, strip_escapes
 from .threads import plausible_thread_id
 
 DEFAULT_TASK = "main"
@@ -89,7 +90,7 @@ def build_request(
         raise ConfigurationError(
             "No repository given: pass repo='https://github.com/<owner>/<repo>' or set CLOUDCODE_REPO."
         )
-    check_url(repo, "repository URL", "such as https://github.com/<owner>/<repo>")
+    repo = check_repo_url(repo, settings.github_api_url)
     if for_replay:
         return Request("", repo, check_branch(branch or settings.branch or DEFAULT_BRANCH), bool(haiku), prompts,
                        parallel, check_thread_id(thread_id))
@@ -138,6 +139,27 @@ def check_url(url: str, what: str, hint: str) -> str:
             "keys and tokens come from the environment or %cloudcode login."
         )
     return url
+
+
+def check_repo_url(repo: str, github_api_url: str | None = None) -> str:
+    """The URL to send for ``repo``: a repository on github.com or on the configured GitHub
+    Enterprise host (see :func:`~cc_jupyter.repos.github_repository`); InvalidRequestError,
+    before anything is sent, for anything else."""
+    sendable = github_repository(repo, github_api_url)
+    if sendable is not None:
+        return sendable
+    if strip_credentials(repo.strip()) != repo.strip():
+        raise InvalidRequestError(
+            f"The repository URL {clip(SecretMasker().text(strip_escapes(repo)), 200)!r} holds credentials: remove them (they would be shown and saved); "
+            "keys and tokens come from the environment or %cloudcode login."
+        )
+    shown = repr(clip(SecretMasker().text(shown_url(strip_escapes(repo))), 200))
+    meant = likely_meant(repo)
+    raise InvalidRequestError(
+        f"Not a repository the API works on: {shown}{f' (did you mean -r {meant}?)' if meant else ''} — it takes "
+        "https://github.com/OWNER/REPO (or git@github.com:OWNER/REPO.git), or https://HOST/OWNER/REPO on the "
+        "GitHub Enterprise set with %config CloudCode.github_api_url = 'https://HOST/api/v3'; nothing was sent."
+    )
 
 
 def check_branch(branch: str) -> str:

@@ -59,6 +59,11 @@ class Entry:
         return self.recorded_at.astimezone().strftime("%Y-%m-%d %H:%M")
 
     @property
+    def simulated(self) -> bool:
+        """Its answers came from the simulator (demo mode), not from the API."""
+        return self.header.source == "simulator"
+
+    @property
     def prompt(self) -> str:
         first = next(iter(self.header.prompts.values()), "")
         return one_line(first, 60)
@@ -123,15 +128,21 @@ class Library:
                 self.on_problem(f"{problem}; it was skipped.")
             return None
 
-    def match(self, key: str, continues: str | None, *, kernel: str) -> Entry | None:
-        """The newest recording of another kernel asking ``key`` right after ``continues``."""
-        candidates = [e for e in self.entries() if e.key == key and e.continues == continues and e.kernel != kernel]
+    def match(self, key: str, continues: str | None, *, kernel: str, simulated: bool = True) -> Entry | None:
+        """The newest recording of another kernel asking ``key`` right after ``continues``
+        (``simulated=False``: only one whose answers came from the API)."""
+        candidates = [
+            e for e in self.entries()
+            if e.key == key and e.continues == continues and e.kernel != kernel and (simulated or not e.simulated)
+        ]
         return candidates[-1] if candidates else None
 
-    def replayable(self, key: str, continues: str | None, *, kernel: str) -> tuple[Entry, Recorded] | None:
+    def replayable(
+        self, key: str, continues: str | None, *, kernel: str, simulated: bool = True
+    ) -> tuple[Entry, Recorded] | None:
         """The recording :meth:`match` finds, read whole (a file that cannot be read is named
         through ``on_problem`` and not replayed)."""
-        entry = self.match(key, continues, kernel=kernel)
+        entry = self.match(key, continues, kernel=kernel, simulated=simulated)
         if entry is None:
             return None
         try:

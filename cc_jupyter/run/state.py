@@ -61,10 +61,11 @@ class RunInfo:
     haiku: bool
     prompts: dict[str, str]
     parallel: bool
+    origin: str = ""  # where the repository came from ("this cell", "the conversation", …), when known
 
     @classmethod
-    def of(cls, request: Request) -> RunInfo:
-        return cls(request.repo, request.branch, request.haiku, dict(request.prompts), request.parallel)
+    def of(cls, request: Request, origin: str = "") -> RunInfo:
+        return cls(request.repo, request.branch, request.haiku, dict(request.prompts), request.parallel, origin)
 
     @property
     def model(self) -> str:
@@ -82,8 +83,8 @@ class Run:
     """State of one run. ``apply``, ``commit``, ``finish``, ``fail`` and the thread methods are
     called by the I/O thread only (the transport, or a replay); everything else only reads."""
 
-    def __init__(self, request: Request, *, masker: SecretMasker | None = None) -> None:
-        self.info = RunInfo.of(request)
+    def __init__(self, request: Request, *, masker: SecretMasker | None = None, origin: str = "") -> None:
+        self.info = RunInfo.of(request, origin)
         self.status: Status = "running"
         self.masker = masker or SecretMasker(request.secrets)
         self.tasks: dict[str, TaskState] = {name: TaskState(name, self.masker) for name in request.prompts}

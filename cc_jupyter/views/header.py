@@ -23,7 +23,7 @@ def header_parts(run: Run, source: str = "", *, live: bool = False) -> list[str]
     thread = thread_label(run)
     parts = [
         chip(run.status),
-        repo_html(run.info.repo, run.info.branch),
+        repo_html(run.info.repo, run.info.branch) + _origin_html(run),
         f"thread <code>{escape(thread)}</code>" if thread else ("no thread id yet" if live else "no thread id"),
         f"model {escape(run.info.model)}",
         format_duration(run.duration, precise=run.done or not live),
@@ -31,6 +31,16 @@ def header_parts(run: Run, source: str = "", *, live: bool = False) -> list[str]
     if source:
         parts.append(badge(source))
     return parts
+
+
+def origin_text(run: Run) -> str:
+    """`` (repo from the conversation)``: where the repository came from, when known."""
+    return f" (repo from {run.info.origin})" if run.info.origin else ""
+
+
+def _origin_html(run: Run) -> str:
+    text = origin_text(run).strip()
+    return f' <span style="color:#6e7781;font-size:11px">{escape(text)}</span>' if text else ""
 
 
 def header_html(run: Run, source: str = "", *, live: bool = False) -> str:
@@ -43,7 +53,7 @@ def status_line(run: Run, source: str = "") -> str:
     thread = thread_label(run)
     parts = [
         f"cloudcode {mark(run.status)} {run.status}",
-        repo_label(run.info.repo, run.info.branch),
+        repo_label(run.info.repo, run.info.branch) + origin_text(run),
         f"thread {thread}" if thread else "no thread id",
         run.info.model,
         format_duration(run.duration),
@@ -59,6 +69,6 @@ def opening_line(run: Run, source: str = "") -> str:
     more = f", … {len(run.tasks) - 20} more" if len(run.tasks) > 20 else ""
     via = f" · {source}" if source else ""
     return (
-        f"cloudcode: {repo_label(run.info.repo, run.info.branch)} · {run.info.model}{via} · "
+        f"cloudcode: {repo_label(run.info.repo, run.info.branch)}{origin_text(run)} · {run.info.model}{via} · "
         f"thread {thread_label(run) or '(new)'} · tasks: {shown}{more}"
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..repos import short_name
-from ..text import clip
+from ..text import shorten, strip_escapes
 from .html import escape
 
 STATUS_COLOURS = {
@@ -22,7 +22,8 @@ STATUS_MARKS = {
     "cancelled": "■",
     "disconnected": "⚠",
 }
-REPO_CHARS = 80
+REPO_CHARS = 60  # owner/repo, or a URL
+BRANCH_CHARS = 60
 
 
 def mark(status: str) -> str:
@@ -60,8 +61,10 @@ def format_duration(seconds: float | None, precise: bool = True) -> str:
 
 
 def repo_label(repo: str, branch: str) -> str:
-    """``owner/repo@branch`` for GitHub URLs, the URL itself otherwise (clipped)."""
-    return clip(f"{short_name(repo)}@{branch}", REPO_CHARS)
+    """``owner/repo@branch`` for GitHub URLs, the URL itself otherwise; the branch in full
+    unless very long (then each part is cut short with …)."""
+    name, branch = strip_escapes(short_name(repo)), strip_escapes(branch)
+    return f"{shorten(name, REPO_CHARS)}@{shorten(branch, BRANCH_CHARS)}"
 
 
 def repo_html(repo: str, branch: str) -> str:
