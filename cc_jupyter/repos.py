@@ -83,7 +83,7 @@ def github_repository(url: str, api_url: str | None = None) -> str | None:
     if not isinstance(url, str) or len(url) > 2000:
         return None
     url = url.strip()
-    if not url.isprintable() or any(c.isspace() for c in url) or not _valid_port(url):
+    if not url.isprintable() or any(c.isspace() for c in url) or not has_valid_port(url):
         return None
     if "://" in url and not url.lower().startswith(("https://", *_SSH_SCHEMES)):
         return None
@@ -95,7 +95,8 @@ def github_repository(url: str, api_url: str | None = None) -> str | None:
     return canonical + (".git" if url.rstrip("/").endswith(".git") else "")
 
 
-def _valid_port(url: str) -> bool:
+def has_valid_port(url: str) -> bool:
+    """Whether ``url``'s port, if it has one, is a number in range."""
     try:
         urlsplit(url).port  # noqa: B018 - raises ValueError when out of range
     except ValueError:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from ..repos import github_hosts, host_of, split_repo_url
+from ..repos import github_hosts, has_valid_port, host_of, split_repo_url
 from ..secrets import SecretMasker
 from ..settings import DEFAULT_GITHUB_API_URL
 from ..text import one_line, strip_escapes
@@ -43,11 +43,9 @@ def github_api_url(repo_url: str, configured: str | None = None) -> str:
 
 
 def _is_api_url(url: str) -> bool:
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError when out of range
-    except ValueError:
+    if not has_valid_port(url):
         return False
+    parts = urlsplit(url)
     return (
         parts.scheme in ("http", "https")
         and bool(parts.hostname)

@@ -12,7 +12,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_exp
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from ..errors import ConfigurationError
-from ..protocol.request import Request, build_request, check_repo_url
+from ..protocol.request import Request, build_request
 from ..protocol.threads import thread_id_to_send
 from ..recordings.format import ask_key
 from ..recordings.library import Entry, Library
@@ -148,15 +148,17 @@ class CloudCodeMagics(Magics):
 
     def target(self, repo: str | None = None, branch: str | None = None) -> Target | None:
         """Where a cell with ``-r repo`` / ``-b branch`` runs (see :mod:`.target`); None: nowhere known."""
+        settings = self.settings()
         defaults = Defaults(
             configured_repo=self.cfg.repo.strip(),
             environment_repo=env_settings(with_secrets=False).repo or "",
-            branch=self.settings().branch,
+            branch=settings.branch,
             demo_repo=DEMO_REPO if self.demo.on else "",
         )
         target = choose_target(repo, branch, self.session.conversation, defaults)
-        sendable = github_repository(target.repo, self.settings().github_api_url) if target else None
-        return replace(target, repo=sendable) if target and sendable else target  # threads are kept by the sent URL
+        # As it is sent: threads are kept by that URL (one the API does not take is refused by build_request).
+        sendable = github_repository(target.repo, settings.github_api_url) if target else None
+        return replace(target, repo=sendable) if target and sendable else target
 
     def _forget_conversation(self, change: object = None) -> None:
         self.session.conversation = None
@@ -257,16 +259,15 @@ class CloudCodeMagics(Magics):
         for_replay: bool = False,
     ) -> Request:
         settings = self.settings()
-        repo = check_repo_url(target.repo, settings.github_api_url)  # refused here, before anything is sent
         try:
             return build_request(
                 prompt,
                 tasks,
                 settings=settings,
-                repo=repo,
+                repo=target.repo,
                 branch=target.branch,
                 haiku=options.haiku or self.cfg.haiku,
-                thread_id=self._thread_for(options, repo, target.branch),
+                thread_id=self._thread_for(options, target.repo, target.branch),
                 for_replay=for_replay,
             )
         except ConfigurationError:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from ..errors import ConfigurationError, InvalidRequestError
-from ..repos import github_repository, likely_meant, shown_url, strip_credentials
+from ..repos import github_repository, has_valid_port, likely_meant, shown_url, strip_credentials
 from ..secrets import SecretMasker, clean_secret, mask_hint
 from ..settings import DEFAULT_BRANCH, Settings
 from ..text import clip, strip_escapes
@@ -124,11 +124,9 @@ def check_url(url: str, what: str, hint: str) -> str:
     """``url`` if it is an http(s) URL with a host, a valid port and no credentials."""
     url = url.strip()
     shown = repr(clip(SecretMasker().text(url), 200))
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError when out of range
-    except ValueError:
-        raise InvalidRequestError(f"Invalid {what} {shown}: {hint}.") from None
+    if not has_valid_port(url):
+        raise InvalidRequestError(f"Invalid {what} {shown}: {hint}.")
+    parts = urlsplit(url)
     if not url.isprintable() or any(c.isspace() for c in url):
         raise InvalidRequestError(f"Invalid {what} {shown}: it contains spaces or control characters.")
     if parts.scheme not in ("http", "https") or not parts.hostname:
