@@ -181,7 +181,7 @@ class LiveRun:
         handle.add_done_callback(lambda _: ended.set())  # called on this loop's thread
         await flusher.run_until(handle.done, ended)
         if self.detached:
-            self._swap_to_transcript()
+            self._swap_to_transcript(close_widgets=False)
 
     def cancel(self) -> None:
         """Stop the run: close the connection at once, keep what arrived (any thread)."""
@@ -226,8 +226,11 @@ class LiveRun:
                 pass
         if not self._swap_to_transcript() and self._transcript is not None:
             # Swapped from the I/O thread: say it again from a cell, for clients such as
-            # nbclient and papermill that only read the messages of the running cell.
+            # nbclient and papermill that only read the messages of the running cell; empty and
+            # close the widgets from here too, or such clients keep their last tails.
             self._display.update(self._transcript)
+            if self.mode == "widget":
+                self._view.close_widgets()
         self.state = LiveState.FINISHED
         run = self._live()
         self._summary = RunSummary.of(run)
@@ -241,8 +244,9 @@ class LiveRun:
             raise RuntimeError("the run is finished")
         return run
 
-    def _swap_to_transcript(self) -> bool:
-        """Replace the live view by the transcript, once; False if it was done already."""
+    def _swap_to_transcript(self, *, close_widgets: bool = True) -> bool:
+        """Replace the live view by the transcript, once; False if it was done already.
+        ``close_widgets=False`` leaves the emptied-and-closed widgets to :meth:`finish` (from a cell)."""
         with self._lock:
             if self.state in (LiveState.TRANSCRIBED, LiveState.FINISHED):
                 return False
@@ -256,7 +260,8 @@ class LiveRun:
                 self._view.stop()
                 self._transcript = Transcript(run, source=self.source)
                 self._display.update(self._transcript)
-                self._view.close_widgets()
+                if close_widgets:
+                    self._view.close_widgets()
             else:
                 self._view.close()
             self.state = LiveState.TRANSCRIBED
