@@ -8,16 +8,19 @@ settings; git's child processes get a copy of it without the secrets (``changes.
 
     CLOUDCODE_API_URL, CLOUDCODE_API_KEY, GITHUB_TOKEN / GH_TOKEN, CLOUDCODE_REPO,
     CLOUDCODE_BRANCH, CLOUDCODE_GITHUB_API_URL, CLOUDCODE_RECORD_DIR, CLOUDCODE_REPLAY,
-    CLOUDCODE_DEMO, CLOUDCODE_DEMO_URL; SSL_CERT_FILE / SSL_CERT_DIR as httpx reads them.
+    CLOUDCODE_IDLE_TIMEOUT, CLOUDCODE_DEMO, CLOUDCODE_DEMO_URL; SSL_CERT_FILE / SSL_CERT_DIR as
+    httpx reads them.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import ConfigurationError, InvalidRequestError
 from .secrets import clean_secret
 
 DEFAULT_API_URL = "https://api.cloudcoding.ai"
@@ -31,7 +34,7 @@ GITHUB_TIMEOUT = 10.0  # seconds for reading from GitHub what a run pushed
 HEAD_TIMEOUT = 5.0  # seconds for reading the branch's head before a run starts
 DIFF_TIMEOUT = 60.0  # seconds %cloudcode diff waits for GitHub when reading changes again
 GIT_TIMEOUT = 60.0  # seconds one git command of %cloudcode pull may take
-IDLE_TIMEOUT = 0.0  # seconds of silence before a run is given up (0: never)
+IDLE_TIMEOUT = 900.0  # seconds without a byte (keep-alives count) before a run is given up (0: never)
 REPLAY_SPEED = 10.0  # times faster than recorded
 INTERPOLATE_LIMIT = 4000  # characters of one value expanded into a prompt
 
@@ -99,6 +102,22 @@ def resolve(
     return merged
 
 
+def idle_timeout_setting(configured: float | None = None, environ: Mapping[str, str] | None = None) -> float:
+    """Seconds without a byte from the API before a run is given up (0: never): ``configured``,
+    else ``CLOUDCODE_IDLE_TIMEOUT``, else 900. A value that is not a number of seconds ≥ 0 is
+    refused with a sentence naming where it came from (read at each call: ``%env`` changes it)."""
+    if configured is not None:
+        return _seconds(configured, "idle_timeout", InvalidRequestError)
+    text = _value(_env(environ), "CLOUDCODE_IDLE_TIMEOUT")
+    if not text:
+        return IDLE_TIMEOUT
+    try:
+        number = float(text)
+    except ValueError:
+        number = math.nan
+    return _seconds(number, "CLOUDCODE_IDLE_TIMEOUT", ConfigurationError, shown=text)
+
+
 def recordings_directory(configured: str | None = None, environ: Mapping[str, str] | None = None) -> str:
     """Where a kernel's recordings go: ``configured``, else ``CLOUDCODE_RECORD_DIR``, else
     ``.cloudcode/runs`` next to the notebook."""
@@ -135,6 +154,17 @@ def has_display(environ: Mapping[str, str] | None = None) -> bool:
 
 def _env(environ: Mapping[str, str] | None) -> Mapping[str, str]:
     return os.environ if environ is None else environ
+
+
+def _seconds(value: object, name: str, error: type[Exception], *, shown: str | None = None) -> float:
+    """``value`` as a finite number of seconds ≥ 0, or ``error`` naming ``name``."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0:
+        return float(value)
+    said = shown if shown is not None else str(value)
+    raise error(
+        f"{name} must be the seconds to wait for a byte from the API before giving a run up, a number "
+        f"≥ 0 (0 = never; default {IDLE_TIMEOUT:g}), not {said[:40]!r}: fix or unset it."
+    )
 
 
 def _value(env: Mapping[str, str], name: str) -> str:

@@ -8,6 +8,7 @@ import queue
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,14 +52,16 @@ class Kernel:
     """Start with ``Kernel(env)``; ``execute(code)`` blocks and returns a :class:`Reply`.
 
     Its runs go live and are recorded in a directory of its own, unless ``env`` says otherwise
-    (``CLOUDCODE_REPLAY``, ``CLOUDCODE_RECORD_DIR``)."""
+    (``CLOUDCODE_REPLAY``, ``CLOUDCODE_RECORD_DIR``). ``file_size_limit`` starts the kernel
+    under ``RLIMIT_FSIZE``: no file it writes grows past that many bytes (a full disk)."""
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
+    def __init__(self, env: dict[str, str] | None = None, *, file_size_limit: int | None = None) -> None:
         self.manager = KernelManager(kernel_name="python3")
         self.recordings = tempfile.mkdtemp(prefix="cc-jupyter-kernel-recordings-")
         defaults = {"CLOUDCODE_REPLAY": "never", "CLOUDCODE_RECORD_DIR": self.recordings}
         full_env = {**os.environ, **defaults, **(env or {})}
-        self.manager.start_kernel(env=full_env)
+        launch = {} if file_size_limit is None else {"preexec_fn": _limit_file_size(file_size_limit)}
+        self.manager.start_kernel(env=full_env, **launch)
         self.client = self.manager.client()
         self.client.start_channels()
         self.client.wait_for_ready(timeout=60)
@@ -126,3 +129,14 @@ class Kernel:
         self.client.stop_channels()
         self.manager.shutdown_kernel(now=True)
         shutil.rmtree(self.recordings, ignore_errors=True)
+
+
+def _limit_file_size(limit: int) -> Callable[[], None]:
+    """Run in the kernel's process before it starts. Python ignores SIGXFSZ from its start, so a
+    write past the limit fails with ``OSError(EFBIG)`` instead of killing the kernel (POSIX only)."""
+    import resource
+
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply

@@ -15,6 +15,8 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +154,16 @@ class NotebookPage:
     def wait_kernel_idle(self, timeout: float = 90) -> None:
         wait_until(lambda: self.kernel_status() == "idle", timeout, "the kernel to be idle")
 
+    def wait_kernel_connected(self, timeout: float = 90) -> None:
+        """Wait until the notebook's session is ready with a kernel (after a reload, a kernel still
+        busy with a cell the old page ran may read "unknown" until that cell ends)."""
+        self.page.wait_for_function(
+            "() => { const w = window.jupyterapp.shell.currentWidget;"
+            " return !!(w && w.sessionContext && w.sessionContext.isReady"
+            " && w.sessionContext.session && w.sessionContext.session.kernel); }",
+            timeout=timeout * 1000,
+        )
+
     def command(self, command_id: str, args: dict[str, Any] | None = None) -> None:
         """Start a JupyterLab command (what menus and shortcuts run); don't wait for it to finish.
 
@@ -196,3 +208,25 @@ class NotebookPage:
 
     def dirty(self) -> bool:
         return self.page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty")
+
+
+SECRET_VARS = ("CLOUDCODE_API_KEY", "GITHUB_TOKEN", "GH_TOKEN", "CLOUDCODE_API_URL", "CLOUDCODE_REPO")
+
+
+def demo_env(simulator_url: str, recordings: Path) -> dict[str, str]:
+    """This process's environment without secrets, in demo mode against ``simulator_url``, live runs only."""
+    env = {k: v for k, v in os.environ.items() if k not in SECRET_VARS}
+    env.update(CLOUDCODE_DEMO="1", CLOUDCODE_DEMO_URL=simulator_url, CLOUDCODE_REPLAY="never",
+               CLOUDCODE_RECORD_DIR=str(recordings))
+    return env
+
+
+@contextmanager
+def running_lab(root: Path, state: Path, env: dict[str, str]) -> Iterator[LabServer]:
+    """JupyterLab serving ``root``, ready; stopped at the end."""
+    server = LabServer(root, state, env)
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()

@@ -12,7 +12,6 @@ Screenshots land in ``artifacts/browser/`` at the repository root.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -25,7 +24,7 @@ import pytest
 
 from cc_jupyter.magics.demo import simulator_rules
 
-from .lab import CHROMIUM_ARGS, LabServer, NotebookPage, require_chromium, wait_until
+from .lab import CHROMIUM_ARGS, LabServer, NotebookPage, demo_env, require_chromium, running_lab, wait_until
 from .simrigs import RiggedSimulator
 
 pytestmark = pytest.mark.slow
@@ -39,7 +38,6 @@ LONG_CELL = "%%cloudcode -o long\nA long job\nsim: lines=500 interval=0.1"  # 50
 BACKGROUND_CELL = "%%cloudcode --no-wait -o bg\nA background job\nsim: lines=15 interval=0.2"  # about 3 s
 FLOOD_CELL = "%%cloudcode -o flood\nA flood of output\nsim: flood=50000"
 FLOOD_COUNT_CELL = "print(sum(' line ' in line for line in flood.tasks['main'].stdout.splitlines()))"
-SECRET_VARS = ("CLOUDCODE_API_KEY", "GITHUB_TOKEN", "GH_TOKEN", "CLOUDCODE_API_URL", "CLOUDCODE_REPO")
 PROGRESS = re.compile(r"\] progress (\d+)/\d+")
 
 
@@ -90,17 +88,11 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     root = base / "notebooks"
     shutil.copytree(ROOT / "notebooks", root)
     _without_outputs(root / NOTEBOOK)
-    env = {k: v for k, v in os.environ.items() if k not in SECRET_VARS}
     # Live runs (not the shipped recordings), against a simulator that streams as the notebooks' rules say.
     with RiggedSimulator(pace=0, quiet=True, rules=simulator_rules(root)) as simulator:  # flood= is a rig
-        env.update(CLOUDCODE_DEMO="1", CLOUDCODE_DEMO_URL=simulator.url, CLOUDCODE_REPLAY="never",
-                   CLOUDCODE_RECORD_DIR=str(base / "recordings"))
-        server = LabServer(root, base / "lab-state", env)
-        try:
-            server.wait_ready()
+        env = demo_env(simulator.url, base / "recordings")
+        with running_lab(root, base / "lab-state", env) as server:
             yield server
-        finally:
-            server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -60,7 +60,40 @@ def test_messages_are_deduplicated_by_id_and_updated_in_place():
     assert [m["content"] for m in run.tasks["main"].messages] == ["a", "b2", "c"]
     no_id = {"type": "ai", "content": "same"}
     run.apply(Event("updates", {"messages": [no_id, dict(no_id)]}))
-    assert len(run.messages) == 4
+    assert len(run.messages) == 5  # no id: two places, two messages, even with equal content
+
+
+def test_a_re_sent_history_keeps_each_message_once_and_the_events_only_what_is_new():
+    run = new_run()
+    history: list[dict] = [{"type": "human", "content": "the prompt"}]  # no ids: known by their place
+    for step in range(1, 6):
+        history.append({"type": "ai", "content": f"step {step}, token {TOKEN}"})
+        run.apply(Event("updates", {"run_id": "r", "messages": [dict(m) for m in history]}))
+    assert [m["content"] for m in run.messages] == ["the prompt"] + [f"step {i}, token ****" for i in range(1, 6)]
+    kept = [e.data for e in run.events if e.type == "updates"]
+    assert kept[0]["messages"][0]["content"] == "the prompt" and "repeated_messages" not in kept[0]
+    assert [(len(d["messages"]), d["repeated_messages"]) for d in kept[1:]] == [(1, 2), (1, 3), (1, 4), (1, 5)]
+    assert all(d["run_id"] == "r" for d in kept)
+    history[-1] = {"type": "ai", "content": "step 5, finished"}  # the last message grew: same place, newer version
+    run.apply(Event("updates", {"run_id": "r", "messages": history}))
+    assert len(run.messages) == 6 and run.messages[-1]["content"] == "step 5, finished"
+    assert run.events[-1].data["messages"] == [history[-1]] and run.events[-1].data["repeated_messages"] == 5
+    assert TOKEN not in repr([e.data for e in run.events]) and TOKEN not in pickle.dumps(run).decode("latin-1")
+
+
+def test_kept_updates_fold_back_to_the_same_messages_and_a_false_count_is_bounded():
+    live = new_run()
+    for step in range(4):
+        messages = [ai(str(i), f"m{i}") for i in range(step + 1)] + [{"type": "ai", "content": f"no id {step}"}]
+        live.apply(Event("updates", {"task_name": "main", "messages": messages}))
+    again = new_run()
+    for event in live.events:
+        again.apply(event)
+    assert again.messages == live.messages and [m["content"] for m in live.messages][:2] == ["m0", "no id 0"]
+    hostile = new_run()
+    hostile.apply(Event("updates", {"messages": [ai("1", "a")], "repeated_messages": 10**9}))
+    hostile.apply(Event("updates", {"messages": [ai("2", "b")], "repeated_messages": "lots"}))
+    assert [m["content"] for m in hostile.messages] == ["a", "b"]
 
 
 def test_parallel_routing_by_task_name_and_run_id_and_unknown_tasks_appear():

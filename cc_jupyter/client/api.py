@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from ..errors import CloudCodeError
 from ..protocol.request import Request, build_request
 from ..recordings.recorder import Recorder
 from ..run.state import Run
-from ..settings import CONNECT_TIMEOUT, DEFAULT_RECORD_DIR, GITHUB_TIMEOUT, Settings, env_settings
+from ..settings import CONNECT_TIMEOUT, DEFAULT_RECORD_DIR, GITHUB_TIMEOUT, Settings, env_settings, idle_timeout_setting
 from .handle import RunHandle, without_traceback
 
 Record = Union[bool, str, "os.PathLike[str]", None]  # what ``record=`` takes
@@ -67,6 +68,8 @@ def start(
     """Start ``request`` on the background loop and return its handle at once.
 
     Pass ``run`` (made with ``Run(request)``) to show a view of it before any I/O starts.
+    ``idle_timeout``: close the connection when no byte arrived for that many seconds (None or
+    0: never; :func:`invoke` resolves its default).
     ``changes``: read from GitHub what the run pushed (``run.changes``); ``github_api`` is the
     GitHub API the user configured (default: https://api.github.com)."""
     from .lifecycle import run_to_end
@@ -83,7 +86,7 @@ class Call:
 
     request: Request
     recorder: Recorder | None
-    idle_timeout: float | None
+    idle_timeout: float  # seconds; 0: never
     connect_timeout: float
     github_api: str | None
     changes: bool
@@ -98,6 +101,11 @@ class Call:
         return await run_to_end(self.request, Run(self.request), idle_timeout=self.idle_timeout,
                                 connect_timeout=self.connect_timeout, recorder=self.recorder,
                                 github_api=self.github_api, watch_changes=self.changes)
+
+    def warn_unrecorded(self) -> None:
+        """Say once, as a warning, that the recording could not be written (the run went on without it)."""
+        if self.recorder is not None and self.recorder.failure is not None:
+            warnings.warn(f"cloudcode: {self.recorder.failure}", RuntimeWarning, stacklevel=3)
 
 
 def call_of(
@@ -123,7 +131,7 @@ def call_of(
         prompt, tasks=tasks, settings=settings, repo=repo, branch=branch, haiku=haiku, thread_id=thread_id,
         api_url=api_url, api_key=api_key, github_token=github_token,
     )
-    return Call(request, recorder_for(record, settings), idle_timeout, connect_timeout,
+    return Call(request, recorder_for(record, settings), idle_timeout_setting(idle_timeout), connect_timeout,
                 github_api_url or settings.github_api_url, changes)
 
 
@@ -148,14 +156,21 @@ def invoke(*args: Any, **kwargs: Any) -> Run:
     ``CLOUDCODE_REPO`` and ``CLOUDCODE_BRANCH``. Raises :class:`~cc_jupyter.CloudCodeError` for
     anything that fails before the stream starts; afterwards the Run's ``status`` and ``error``
     say how it ended (``run.raise_for_status()`` turns a failure into an exception).
-    ``idle_timeout`` (seconds, default none) gives up when no event arrives for that long.
+    ``idle_timeout``: when no byte (keep-alives count) arrives for that many seconds, the
+    connection is closed and the run ends ``disconnected`` (default ``CLOUDCODE_IDLE_TIMEOUT``,
+    else 900; 0 = never).
     ``record`` writes a recording as the run streams (``True``, a directory; see
     :func:`recorder_for`); ``cc_jupyter.load_run(run.recording)`` reads it back. ``changes``
     reads from GitHub what the run pushed into ``run.changes`` (``github_api_url``, else
     ``CLOUDCODE_GITHUB_API_URL``, else https://api.github.com).
     Ctrl-C cancels and raises :class:`~cc_jupyter.RunCancelled` (its ``.run`` keeps what arrived).
+    A recording that cannot be written (a full disk) never fails the run: a ``RuntimeWarning`` says so.
     """
-    return call_of(*args, **kwargs).start().wait()
+    call = call_of(*args, **kwargs)
+    try:
+        return call.start().wait()
+    finally:
+        call.warn_unrecorded()
 
 
 @_parameters_of(call_of)
@@ -166,3 +181,5 @@ async def ainvoke(*args: Any, **kwargs: Any) -> Run:
         return await call.run()
     except CloudCodeError as error:
         raise without_traceback(error) from None
+    finally:
+        call.warn_unrecorded()

@@ -9,8 +9,8 @@ no exception that may carry a secret (headers, body) reaches the caller.
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any, TypeVar
 
 import httpx
 
@@ -27,6 +27,8 @@ from ..text import one_line
 from ..tls import tls_context
 
 _ERROR_BODY_LIMIT = 64 * 1024
+_ERROR_BODY_SECONDS = 10.0  # of silence while reading an error answer's body
+_T = TypeVar("_T")
 
 
 def make_client(connect_timeout: float = CONNECT_TIMEOUT) -> httpx.AsyncClient:
@@ -48,16 +50,20 @@ async def stream_into(
     """Run ``request`` to its end, filling ``run``. Raises :class:`CloudCodeError` only before
     the stream starts; afterwards every outcome is recorded on the run (status, error).
 
-    ``idle_timeout``: give up when no event arrived for that many seconds (keep-alive comments
-    do not count: they show the connection is alive, not that the agent is). ``recorder`` starts
-    writing the run to a recording when the stream opens (its caller closes it)."""
+    ``idle_timeout``: close the connection when no byte arrived for that many seconds (None or 0:
+    never); keep-alive comments count, for a live connection may carry an agent in a long quiet
+    tool. ``recorder`` starts writing the run to a recording when the stream opens (its caller
+    closes it)."""
     own_client = client is None
     http = client if client is not None else make_client(connect_timeout)
     try:
         try:
-            response = await _open(http, request, run)
+            response = await _open(http, request, run, idle_timeout)
             if recorder is not None:
                 recorder.begin(run)
+        except _IdleTimeout:  # the request went out, no answer came: a run may have started
+            run.finish("idle_timeout", silent_for=idle_timeout)
+            return run
         except CloudCodeError as error:
             run.fail(RunError("http", error.message))
             raise
@@ -84,11 +90,11 @@ async def stream_into(
     return run
 
 
-async def _open(client: httpx.AsyncClient, request: Request, run: Run) -> httpx.Response:
+async def _open(client: httpx.AsyncClient, request: Request, run: Run, idle_timeout: float | None) -> httpx.Response:
     sent_thread: str | None = thread_id_to_send(request.thread_id)
     for attempt in (1, 2):
         run.sent_thread(sent_thread)
-        response = await _send(client, request, sent_thread, run)
+        response = await _send(client, request, sent_thread, run, idle_timeout)
         if response.status_code == 200:
             break
         body = run.masker.text((await _read_limited(response)).decode("utf-8", "replace"))
@@ -106,12 +112,16 @@ async def _open(client: httpx.AsyncClient, request: Request, run: Run) -> httpx.
     return response
 
 
-async def _send(client: httpx.AsyncClient, request: Request, thread_id: str | None, run: Run) -> httpx.Response:
+async def _send(
+    client: httpx.AsyncClient, request: Request, thread_id: str | None, run: Run, idle_timeout: float | None
+) -> httpx.Response:
+    """POST the request; :class:`_IdleTimeout` when its answer's head takes longer than ``idle_timeout``."""
     try:
         http_request = client.build_request(
             "POST", request.endpoint, json=request.body(thread_id=thread_id), headers=request.headers()
         )
-        return await client.send(http_request, stream=True)
+        sending = client.send(http_request, stream=True)
+        return await (_within_limit(sending, idle_timeout) if idle_timeout else sending)
     except httpx.TimeoutException:
         raise APIConnectionError(
             f"Timed out connecting to {request.endpoint} — check the network and CLOUDCODE_API_URL."
@@ -123,13 +133,15 @@ async def _send(client: httpx.AsyncClient, request: Request, thread_id: str | No
 
 
 async def _read_limited(response: httpx.Response, limit: int = _ERROR_BODY_LIMIT) -> bytes:
+    """The start of an error answer's body: at most ``limit`` bytes, and what came within
+    :data:`_ERROR_BODY_SECONDS` (a server may trickle it, or never end it)."""
     body = b""
     try:
-        async for chunk in response.aiter_bytes():
+        async for chunk in _within(response.aiter_bytes(), _ERROR_BODY_SECONDS):
             body += chunk
             if len(body) >= limit:
                 break
-    except httpx.HTTPError:
+    except (httpx.HTTPError, _IdleTimeout):
         pass
     return body[:limit]
 
@@ -144,19 +156,16 @@ async def _close(response: httpx.Response) -> None:
 async def _consume(response: httpx.Response, run: Run, idle_timeout: float | None) -> None:
     decoder = SSEDecoder()
     chunks = response.aiter_bytes()
-    idle = _IdleClock(idle_timeout) if idle_timeout else None
-    if idle is not None:
-        chunks = idle.guard(chunks)
+    if idle_timeout:
+        chunks = _within(chunks, idle_timeout)
     try:
         async for chunk in chunks:
             events = decoder.feed(chunk)
             if events:
                 run.apply_all(normalise_all(events))
-                if idle is not None:
-                    idle.touch()
         run.apply_all(normalise_all(decoder.close()))
     except _IdleTimeout:
-        run.finish("idle_timeout", f"no event for {idle_timeout:g} s")
+        run.finish("idle_timeout", silent_for=idle_timeout)
         return
     except (httpx.TransportError, httpx.StreamError) as error:
         run.finish("disconnected", _disconnect_reason(error))
@@ -168,40 +177,64 @@ class _IdleTimeout(Exception):
     pass
 
 
-class _IdleClock:
-    """Gives up on a stream when no event has arrived for ``seconds`` (bytes alone do not count)."""
+async def _within(chunks: AsyncIterator[bytes], seconds: float) -> AsyncIterator[bytes]:
+    """``chunks``, or :class:`_IdleTimeout` once none came for ``seconds``: any byte is life,
+    an SSE comment (a keep-alive) as much as an event."""
+    iterator = chunks.__aiter__()
+    while True:
+        try:
+            chunk = await _within_limit(iterator.__anext__(), seconds)
+        except StopAsyncIteration:
+            return
+        yield chunk
 
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self._last = time.monotonic()
 
-    def touch(self) -> None:
-        self._last = time.monotonic()
+async def _within_limit(awaitable: Awaitable[_T], seconds: float) -> _T:
+    """What ``awaitable`` gives, or :class:`_IdleTimeout` after ``seconds`` (it is then cancelled,
+    as it is when the caller is). Not ``asyncio.wait_for``: before Python 3.12 that swallows a
+    cancel (a Stop) arriving together with the answer, and the run never stops."""
+    step = asyncio.ensure_future(awaitable)
+    try:
+        done, _ = await asyncio.wait((step,), timeout=seconds)
+    except BaseException:
+        _abandon(step)
+        raise
+    if not done:
+        _abandon(step)
+        raise _IdleTimeout
+    return step.result()
 
-    async def guard(self, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-        iterator = chunks.__aiter__()
-        while True:
-            left = self._last + self.seconds - time.monotonic()
-            if left <= 0:
-                raise _IdleTimeout
-            try:
-                chunk = await asyncio.wait_for(iterator.__anext__(), left)
-            except StopAsyncIteration:
-                return
-            except asyncio.TimeoutError:
-                raise _IdleTimeout from None
-            yield chunk
+
+def _abandon(step: asyncio.Future[Any]) -> None:
+    """Cancel a read no one waits for any more; its outcome is marked seen (no asyncio warning)."""
+    step.cancel()
+    step.add_done_callback(lambda done: done.cancelled() or done.exception())
 
 
 def _disconnect_reason(error: Exception) -> str:
-    """Why the stream broke, in words (not httpx internals)."""
+    """Why the stream broke, in words (not httpx internals): the OS error underneath names it."""
+    underneath = _causes(error)
+    if any(isinstance(e, ConnectionResetError) for e in underneath):
+        return "the connection was reset by the server or a proxy on the way"
     if isinstance(error, httpx.RemoteProtocolError):
-        return "the server closed the connection in the middle of the stream"
-    if isinstance(error, httpx.ReadTimeout):
+        if "peer closed" in str(error) or "incomplete" in str(error):
+            return "the server closed the connection in the middle of the response"
+        return "the server broke the HTTP protocol in the middle of the response"
+    if isinstance(error, httpx.ReadTimeout) or any(isinstance(e, TimeoutError) for e in underneath):
         return "reading the stream timed out"
-    if isinstance(error, (httpx.ReadError, httpx.NetworkError)):
+    if isinstance(error, (httpx.ReadError, httpx.NetworkError)) or any(isinstance(e, OSError) for e in underneath):
         return "the network connection was lost"
     return "the stream broke off"
+
+
+def _causes(error: BaseException, limit: int = 10) -> list[BaseException]:
+    """``error`` and the exceptions it was raised from (httpx wraps httpcore wraps the OS's)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and len(chain) < limit and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
 
 
 def _reason(error: Exception, run: Run) -> str:

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import MagicArgumentParser
 
-from ..errors import Unreadable
+from ..errors import CloudCodeError, Unreadable
 from ..protocol.request import check_thread_id
 from ..recordings.library import Library
 from ..recordings.parse import read as read_recording
@@ -233,15 +233,20 @@ def _table(titles: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
     )
 
 
-@subcommand("show", "N | ID", "the transcript of run N of this kernel, or of a recorded run (ID: the start of its id)",
-            (("which",), {"metavar": "N|ID"}))
+@subcommand("show", "N | ID [--text]",
+            "run N of this kernel, or a recorded run (ID: the start of its id): live while it streams, else its transcript",
+            (("which",), {"metavar": "N|ID"}),
+            (("--text",), {"action": "store_true", "help": "follow a run that still streams as text, here, until it ends"}))
 def _show(magics: CommandHost, args: argparse.Namespace) -> None:
     from IPython.display import display
 
     from ..recordings.reader import load_run
     from ..views.transcript import Transcript
 
-    live = magics.session.find(int(args.which)) if args.which.isdigit() else None
+    live = _shown_run(magics.session, args.which)
+    if live is not None and not live.ended:
+        _follow(magics, live, text=args.text or magics.cfg.text or live.mode == "text")
+        return
     if live is not None and live.run is not None:
         display(Transcript(live.run, source=live.source))
         return
@@ -259,6 +264,42 @@ def _show(magics: CommandHost, args: argparse.Namespace) -> None:
     except ValueError as error:
         raise UsageError(f"That recording cannot be read: {clip(strip_escapes(str(error)), 300)}") from None
     display(Transcript(run, source=f"{'simulated · ' if entry.simulated else ''}recorded {entry.when}"))
+
+
+def _shown_run(session: Session, which: str) -> LiveRun | None:
+    """Run N of this kernel, or the one run of it still streaming whose recording id starts with ``which``."""
+    if which.isdigit() and (live := session.find(int(which))) is not None:
+        return live
+    streaming = [live for live in session.running() if which and live.recording_id and live.recording_id.startswith(which)]
+    return streaming[0] if len(streaming) == 1 else None
+
+
+def _follow(magics: CommandHost, live: LiveRun, *, text: bool) -> None:
+    """Show a run that still streams, live, here: a new widget view (refreshed from the I/O loop,
+    then its transcript), or its lines as text until it ends (Interrupt cancels it, as in wait)."""
+    run = live.run
+    assert run is not None  # held until the run is finished
+    if not text:
+        from ..views.follower import Follower
+
+        follower = Follower(run, on_stop=live.cancel, source=live.source)
+        follower.show()
+        live.follow(follower)
+        return
+    from ..views.text_view import TextView
+
+    print(f"cloudcode: following run #{live.number} until it ends (Interrupt cancels it)…")
+    view = None if live.mode == "text" else TextView(run, source=live.source)  # a text run's own view writes here
+    if view is not None:
+        view.open()
+    try:
+        live.wait(tick=view.refresh if view is not None else None)
+    except CloudCodeError:
+        pass  # the run's error ends its summary
+    finally:
+        if view is not None and live.ended:
+            view.close()
+        magics.remember_threads([live])  # as %cloudcode wait does: the hook skips a run finished here
 
 
 @subcommand("diff", "[N | ID]", "the whole diff a run pushed (the last run by default), coloured, a fold per file",

@@ -6,11 +6,30 @@ notebook. They come from the environment or ``%cloudcode login``.
 
 from __future__ import annotations
 
-from traitlets import Bool, Enum, Float, Int, Unicode
+from typing import TYPE_CHECKING, Any
+
+from traitlets import Bool, Enum, Float, HasTraits, Int, Unicode
 from traitlets.config import Configurable
 
 from .. import settings as defaults
 from ..settings import REPLAY_CHOICES
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    _Float: TypeAlias = Float[float, "float | int | None"]
+else:
+    _Float = Float  # subscripted only where traitlets is generic (5.10 on), the lowest supported is not
+
+
+class Seconds(_Float):
+    """``CloudCode.idle_timeout``: reads as the configured seconds or, while none are configured
+    (None), as ``CLOUDCODE_IDLE_TIMEOUT`` at that moment, else the default; a bad value in the
+    variable raises the :class:`~cc_jupyter.ConfigurationError` that names it."""
+
+    def get(self, obj: HasTraits, cls: type[Any] | None = None) -> float:
+        configured = super().get(obj, cls)
+        return defaults.idle_timeout_setting(configured)
 
 
 class CloudCode(Configurable):
@@ -21,10 +40,13 @@ class CloudCode(Configurable):
     branch = Unicode("", help="Default branch (falls back to CLOUDCODE_BRANCH, then 'main').").tag(config=True)
     haiku = Bool(False, help="Use the Haiku model by default.").tag(config=True)
     text = Bool(False, help="Render runs as plain text instead of widgets.").tag(config=True)
-    idle_timeout = Float(
-        defaults.IDLE_TIMEOUT,
-        help="Give up when no event arrived for this many seconds (0 = never; runs think for minutes; "
-        "keep-alive pings do not count).",
+    idle_timeout = Seconds(
+        None,
+        allow_none=True,
+        min=0.0,
+        help=f"Close the connection and end the run disconnected when no byte arrived for this many seconds "
+        f"(0 = never; falls back to CLOUDCODE_IDLE_TIMEOUT, then {defaults.IDLE_TIMEOUT:g}). Keep-alive pings "
+        "count: a quiet agent on a live connection is never cut.",
     ).tag(config=True)
     connect_timeout = Float(defaults.CONNECT_TIMEOUT, help="Seconds to wait for the connection to the API.").tag(config=True)
     github_api_url = Unicode(

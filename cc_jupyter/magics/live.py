@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from ..client.handle import RunHandle
     from ..views.flusher import Flusher
+    from ..views.follower import Follower
     from ..views.transcript import Transcript
 
 REFRESH_INTERVAL = 0.1  # seconds: the live view never refreshes faster than 10 Hz
@@ -114,6 +115,7 @@ class LiveRun:
         self._transcript: Transcript | None = None
         self._flusher_future: concurrent.futures.Future[None] | None = None
         self.flusher: Flusher | None = None  # the live view's Flusher (its ``calls`` count refreshes)
+        self.followers: list[Follower] = []  # more live views of it (%cloudcode show), finished with it
 
     # ----- reading -----
     @property
@@ -183,6 +185,14 @@ class LiveRun:
         if self.detached:
             self._swap_to_transcript(close_widgets=False)
 
+    def follow(self, follower: Follower) -> None:
+        """Keep ``follower`` (another live view, shown by ``%cloudcode show``) refreshed until the run
+        ends; :meth:`finish` finishes it too."""
+        if self._handle is None or self.finished:
+            raise RuntimeError("the run is not streaming")
+        self.followers.append(follower)
+        follower.follow(self._handle)
+
     def cancel(self) -> None:
         """Stop the run: close the connection at once, keep what arrived (any thread)."""
         self._cancel_requested = True
@@ -198,15 +208,17 @@ class LiveRun:
             self.state = LiveState.ENDED
         self.finish()
 
-    def wait(self, timeout: float | None = None) -> Run:
-        """Block until the I/O is over (Ctrl-C cancels: RunCancelled), then :meth:`finish`.
+    def wait(self, timeout: float | None = None, *, tick: Callable[[], None] | None = None) -> Run:
+        """Block until the I/O is over (Ctrl-C cancels: RunCancelled), then :meth:`finish`;
+        ``tick`` (default: a text view's refresh) is called every fraction of a second.
 
         Raises the error of a failure before the stream started."""
         run = self._live()
         if self._handle is None:
             self.finish()
             return run
-        tick = self._view.refresh if self.mode == "text" else None
+        if tick is None and self.mode == "text":
+            tick = self._view.refresh
         try:
             self._handle.wait(timeout, tick=tick)
         finally:
@@ -231,6 +243,9 @@ class LiveRun:
             self._display.update(self._transcript)
             if self.mode == "widget":
                 self._view.close_widgets()
+        for follower in self.followers:
+            follower.finish()
+        self.followers.clear()
         self.state = LiveState.FINISHED
         run = self._live()
         self._summary = RunSummary.of(run)

@@ -30,6 +30,7 @@ from .errors_log import ErrorLog
 from .interpolate import Expansion, interpolate
 from .live import LiveRun, cancel_all
 from .options import CellOptions, parse_options, refuse_secrets, split_tasks
+from .paths import shorten_paths
 from .session import Session
 from .target import Defaults, Target, choose_target
 
@@ -105,6 +106,7 @@ class CloudCodeMagics(Magics):
         self.demo = DemoMode()
         self.errors = ErrorLog()  # the errors of the user's cells, for {Err} (registered by the extension)
         self._library: Library | None = None
+        self._recorders: dict[int, Recorder] = {}  # live runs' recorders, until a failure to write is said
         # A new default repository or branch is a new place to work: the next cell without -r goes there.
         self.cfg.observe(self._forget_conversation, names=["repo", "branch"])
         if demo_requested():
@@ -206,15 +208,18 @@ class CloudCodeMagics(Magics):
         self._wait_for_thread(request.thread_id)
         self.session.set_thread(request.repo, request.branch, request.thread_id)
         run = Run(request, masker=self.masker() if recorded is not None else None, origin=target.origin)
+        recorder = None
         if recording is not None and recorded is not None:
             simulated = "a simulated run " if recording.simulated else ""
             source = f"replay of {simulated}recorded {recording.when} · --live sends it again"
             begin = self._replay(recorded)
         else:
             source = self.source()
-            begin, recording_id = self._begin(request)
+            begin, recorder = self._begin(request)
         live = LiveRun(self.session.next_number(), request, run, mode=self.mode(options), source=source)
-        live.recording_id = recording.id if recording is not None else recording_id
+        live.recording_id = recording.id if recording is not None else recorder.id if recorder else None
+        if recorder is not None:
+            self._recorders[live.number] = recorder
         live.answers = _answers(recording, simulated=self.demo.on)
         self.session.add(live)  # listed before anything is sent
         self.session.move_conversation(live.number, Target(request.repo, request.branch, target.origin))
@@ -356,8 +361,8 @@ class CloudCodeMagics(Magics):
         return interpolate(template, namespace, errors=self.errors, limit=self.cfg.interpolate_limit,
                            masker=self.masker())
 
-    def _begin(self, request: Request) -> tuple[Callable[[Run], RunHandle], str | None]:
-        """How to start the run live, and the id of its recording (None when not recorded)."""
+    def _begin(self, request: Request) -> tuple[Callable[[Run], RunHandle], Recorder | None]:
+        """How to start the run live, and its recorder (None when not recorded)."""
         from ..client.api import start
 
         recorder = None
@@ -367,13 +372,14 @@ class CloudCodeMagics(Magics):
                                 continues=continues, kernel=self.session.kernel_id)
 
         github_api = self.settings().github_api_url
+        idle_timeout = self.cfg.idle_timeout or None  # a bad CLOUDCODE_IDLE_TIMEOUT stops the cell here, before any view
 
         def begin(run: Run) -> RunHandle:
-            return start(request, run=run, idle_timeout=self.cfg.idle_timeout or None,
+            return start(request, run=run, idle_timeout=idle_timeout,
                          connect_timeout=self.cfg.connect_timeout, recorder=recorder, github_api=github_api,
                          github_timeout=self.cfg.github_timeout)
 
-        return begin, recorder.id if recorder else None
+        return begin, recorder
 
     def _thread_for(self, options: CellOptions, repo: str, branch: str) -> str:
         if options.thread:
@@ -394,11 +400,18 @@ class CloudCodeMagics(Magics):
         the conversation stands: a completed run is the one the next cell follows."""
         for live in runs:
             if live.ended:
+                self._say_unrecorded(live)
                 summary = live.summary
                 self.session.settle_conversation(live.number, accepted=summary.received > 0)
                 self.session.set_thread(summary.repo, summary.branch, summary.thread_id)
                 if summary.status == "completed" and live.recording_id:
                     self.session.positions[(summary.repo, summary.branch)] = live.recording_id
+
+    def _say_unrecorded(self, live: LiveRun) -> None:
+        """Once per run: its recording could not be written (the run went on without it)."""
+        recorder = self._recorders.pop(live.number, None)
+        if recorder is not None and recorder.failure is not None:
+            _tell(shorten_paths(recorder.failure))
 
     # ----- hooks -----
     def finish_ended_runs(self, *_: object) -> None:

@@ -6,7 +6,9 @@
     {"changes": {...}}                                                            what was pushed
     {"end": {"status": ..., "error": ..., "duration": ..., ...}}                  the closing line
 
-Events are the Run's masked events, in arrival order; stdout is written as the Run releases it
+Events are the Run's masked events, in arrival order; an ``updates`` event that re-sent messages
+already received keeps only the new ones and says how many it left out (``repeated_messages``,
+see :mod:`cc_jupyter.run.history`); stdout is written as the Run releases it
 (whole lines: a secret split across events is never on disk in pieces). A missing closing line
 means the kernel stopped during the run; a torn last line is ignored. Reading a recording back
 is :mod:`.parse`'s: the file may come from anyone.

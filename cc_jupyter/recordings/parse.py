@@ -55,6 +55,7 @@ CLOCK_SKEW = datetime.timedelta(days=1)  # another machine's clock may run ahead
 _ID = re.compile(r"[0-9a-f]{8,64}")
 _KERNEL = re.compile(r"[0-9A-Za-z_-]{0,64}")
 _ERROR_KINDS = frozenset(get_args(ErrorKind))
+CUT_HEADER = "its first line is cut short (writing it stopped there)"
 
 
 @dataclass(frozen=True)
@@ -151,11 +152,13 @@ def _no_number(constant: str) -> None:
 def read(path: str | Path, *, masker: SecretMasker, folder: str | Path | None = None) -> Recorded:
     """Read and check a whole recording; :class:`Unreadable` (one sentence) when it is not one.
 
-    A torn last line (the kernel stopped while writing it) ends the recording there."""
+    A torn last line (the kernel stopped, or the disk failed, while writing it) ends the
+    recording there; a torn first line leaves no recording to read."""
     name = file_name(path)
     header: Header | None = None
     events: list[tuple[float, str, JSON]] = []
     closing: dict[str, JSON] = {}
+    torn = False
     with open_recording(path, folder) as file:
         for number, line, ended in _lines(file, name):
             try:
@@ -163,6 +166,7 @@ def read(path: str | Path, *, masker: SecretMasker, folder: str | Path | None = 
             except (ValueError, RecursionError):
                 if ended:
                     raise Unreadable(f"{name}: line {number} is not JSON") from None
+                torn = True
                 break  # a torn last line
             if header is None:
                 header = parse_header(document, name, masker)
@@ -175,7 +179,7 @@ def read(path: str | Path, *, masker: SecretMasker, folder: str | Path | None = 
                 if kind in ("tasks", "changes", "end") and isinstance(value, dict):
                     closing[kind] = value
     if header is None:
-        raise Unreadable(f"{name} is empty")
+        raise Unreadable(f"{name}: {CUT_HEADER}" if torn else f"{name} is empty")
     end = closing.get("end")
     return Recorded(
         header,
@@ -190,10 +194,12 @@ def read_header(path: str | Path, *, masker: SecretMasker, folder: str | Path | 
     """The header of a recording (its first line only); :class:`Unreadable` when it has none."""
     name = file_name(path)
     with open_recording(path, folder) as file:
-        for _, line, _ in _lines(file, name, MAX_HEADER):
+        for _, line, ended in _lines(file, name, MAX_HEADER):
             try:
                 document = _json(line)
             except (ValueError, RecursionError):
+                if not ended:
+                    raise Unreadable(f"{name}: {CUT_HEADER}") from None
                 raise Unreadable(f"{name}: its first line is not JSON") from None
             return parse_header(document, name, masker)
     raise Unreadable(f"{name} is empty")

@@ -11,8 +11,9 @@ from ..settings import environment_secrets
 from .parse import Recorded, TaskEnd, read
 
 UNFINISHED = (
-    "The recording ends before the run did: the kernel stopped while the run was going on; the "
-    "agent may have gone on and pushed, so check the repository before running the prompt again."
+    "The recording ends before the run did: the kernel stopped, or the recording could not be written "
+    "further, while the run was going on; the agent may have gone on and pushed, so check the "
+    "repository before running the prompt again."
 )
 
 

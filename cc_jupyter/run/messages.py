@@ -30,6 +30,16 @@ def is_ai(message: dict[str, JSON]) -> bool:
     return message_role(message) == "ai"
 
 
+def asks_for_tool(message: dict[str, JSON]) -> bool:
+    """An agent message that calls a tool (``tool_calls``, or a ``tool_use`` block): its answer is still to come."""
+    if not is_ai(message):
+        return False
+    if isinstance(message.get("tool_calls"), list) and message["tool_calls"]:
+        return True
+    content = message.get("content")
+    return isinstance(content, list) and any(isinstance(b, dict) and b.get("type") == "tool_use" for b in content)
+
+
 def message_text(message: dict[str, JSON]) -> str:
     """The readable text of a message: string content, or the text blocks of a block list."""
     return content_text(message.get("content"))

@@ -22,7 +22,8 @@ from ..protocol.threads import plausible_thread_id, thread_id_in_payload
 from ..secrets import SecretMasker
 from ..text import clip, one_line, strip_escapes
 from .changes import Changes
-from .messages import message_key
+from .history import HistoryFilter, repeated_count
+from .messages import asks_for_tool
 from .task import FINAL_STATUSES, Status, TaskState
 
 ErrorKind = Literal[
@@ -72,6 +73,12 @@ class RunInfo:
         return "haiku" if self.haiku else "sonnet"
 
 
+def _names(tasks: list[TaskState], noun: str) -> str:
+    """``task a`` or ``tasks a, b …`` (at most five names)."""
+    names = ", ".join(clip(t.name, 40) for t in tasks[:5]) + (" …" if len(tasks) > 5 else "")
+    return f"{noun} {names}" if len(tasks) == 1 else f"{noun}s {names}"
+
+
 def _json_text(value: JSON) -> str:
     try:
         return json.dumps(value)
@@ -101,7 +108,10 @@ class Run:
         self.on_event: Callable[[Event], None] | None = None  # sees every masked event kept (a recorder)
         self.recording: Path | None = None  # the file this run is recorded in, if any
         self.changes: Changes | None = None  # what the run pushed, read from GitHub once it ended
-        self._message_index: dict[str, int] = {}
+        self._history = HistoryFilter()  # raw (unmasked) messages of each task's last update: never pickled
+        self._message_index: dict[str, tuple[int, TaskState, int]] = {}  # key -> (run index, task, task index)
+        self._positions: dict[str, list[str]] = {}  # task -> the key of each message of its last update
+        self._unnamed = 0  # messages without an id, numbered
         self._task_of_run_id: dict[str, str] = {}
         self._run_id_set: set[str] = set()
         self._task_of_name: dict[str | None, TaskState] = {}  # raw task name from the wire -> its task
@@ -155,6 +165,7 @@ class Run:
         state["on_event"] = None
         state["_task_of_name"] = {}  # raw names from the wire: rebuilt on use
         state["_dirty"] = {}
+        state["_history"] = HistoryFilter()  # unmasked: left behind
         return state
 
     # ----- writing (the I/O thread) -----
@@ -213,6 +224,8 @@ class Run:
                 if set(data) <= {"task_name"}:
                     return
         self.commit()  # stdout that came before this event is kept before it
+        if event.type == "updates" and type(data) is dict:
+            data = self._history.reduce(data)  # before masking: only the new messages cost anything
         masked = Event(self.masker.text(event.type), self.masker.deep(data), event.framing, self.masker.text(event.id))
         self._fold(masked)
         self.events.append(masked)
@@ -233,23 +246,18 @@ class Run:
         """The run failed before its stream started (HTTP error, connection refused)."""
         self._end("failed", error)
 
-    def finish(self, outcome: Outcome, detail: str = "") -> None:
-        """Settle the final status once the stream is over, however it ended."""
+    def finish(self, outcome: Outcome, detail: str = "", *, silent_for: float | None = None) -> None:
+        """Settle the final status once the stream is over, however it ended. ``detail``: why a
+        connection broke; ``silent_for``: the idle limit that closed it (outcome ``idle_timeout``)."""
         if self.done:
             return
         if outcome == "cancelled":
             self._end("cancelled", self.error or RunError("cancelled", "The run was stopped; what arrived is kept."))
-        elif outcome in ("disconnected", "idle_timeout"):
+        elif outcome == "idle_timeout":
+            self._end("disconnected", self.error or RunError("idle_timeout", self._silence(silent_for)))
+        elif outcome == "disconnected":
             why = one_line(strip_escapes(detail), 200) or "stream cut"
-            self._end(
-                "disconnected",
-                self.error
-                or RunError(
-                    outcome,
-                    f"The connection ended before the run finished ({why}): the agent may still be "
-                    "working and may push; check the repository before running the prompt again.",
-                ),
-            )
+            self._end("disconnected", self.error or RunError("disconnected", self._cut(f"The connection ended before the run finished ({why})")))
         elif self.error is not None:
             self._end("failed", self.error)
         elif self.event_count == 0:
@@ -261,11 +269,13 @@ class Run:
                     "started, or may still be going; check the repository before running the prompt again.",
                 ),
             )
+        elif waiting := self._waiting_on_tools():
+            self._end("disconnected", RunError("disconnected", self._cut(
+                f"The stream ended while {self._who(waiting)} still waited on a tool call, with no closing answer")))
         else:
             failed = [t for t in self.tasks.values() if t.status == "failed"]
             if failed:
-                names = ", ".join(clip(t.name, 40) for t in failed[:5]) + (" …" if len(failed) > 5 else "")
-                self._end("failed", RunError("task_error", f"Task {names} reported an error: see its output for what went wrong."))
+                self._end("failed", RunError("task_error", f"{_names(failed, 'Task').capitalize()} reported an error: see its output for what went wrong."))
             else:
                 self._end("completed", None)
 
@@ -297,6 +307,27 @@ class Run:
         self.version += 1
 
     # ----- internals -----
+    def _cut(self, what: str) -> str:
+        """A broken-off run's error: what happened, that the agent may go on, where to look."""
+        where = f"{self.info.repo} branch {self.info.branch}"
+        return (f"{what}: the agent may still be working and may push; check {where} "
+                "before running the prompt again.")
+
+    def _silence(self, seconds: float | None) -> str:
+        silent = f"{seconds:g} s" if seconds else "the idle limit"
+        return self._cut(
+            f"Nothing arrived for {silent}, not even a keep-alive, so the connection was closed "
+            "(the limit is CloudCode.idle_timeout or CLOUDCODE_IDLE_TIMEOUT, in seconds; 0 = never)"
+        )
+
+    def _who(self, tasks: list[TaskState]) -> str:
+        return "the agent" if len(self.tasks) == 1 else _names(tasks, "task")
+
+    def _waiting_on_tools(self) -> list[TaskState]:
+        """Tasks without a closing answer whose last message still calls a tool."""
+        return [task for task in list(self.tasks.values())
+                if task.result is None and task.messages and asks_for_tool(task.messages[-1])]
+
     def _end(self, status: Status, error: RunError | None) -> None:
         if self.done:
             return
@@ -391,9 +422,31 @@ class Run:
         task.start()
         self._ids(payload, task)
         messages = payload.get("messages")
-        for message in messages if isinstance(messages, list) else ():
+        if isinstance(messages, list):
+            self._messages(messages, repeated_count(payload), task)
+
+    def _messages(self, messages: list[JSON], repeated: int, task: TaskState) -> None:
+        """Fold an update's messages, the first ``repeated`` of its task's last update left out.
+
+        A message is known by its id; one without an id by its place in a re-sent history (an
+        update that repeats nothing is new messages, appended)."""
+        known = self._positions.get(task.name, [])
+        repeated = min(repeated, len(known))
+        keys = known[:repeated]
+        for message in messages:
+            place = len(keys)
+            mid = message.get("id") if isinstance(message, dict) else None
+            if isinstance(mid, str) and mid:
+                key = "id:" + mid
+            elif repeated and place < len(known) and known[place].startswith("#"):
+                key = known[place]  # a newer version of the message in that place
+            else:
+                self._unnamed += 1
+                key = f"#{self._unnamed}"
+            keys.append(key)
             if isinstance(message, dict):
-                self._message(message, task)
+                self._message(key, message, task)
+        self._positions[task.name] = keys
 
     def _ids(self, payload: dict[str, JSON], task: TaskState | None) -> None:
         run_id = payload.get("run_id")
@@ -406,19 +459,16 @@ class Run:
                 self._task_of_run_id.setdefault(run_id, task.name)
         self.adopt_thread(thread_id_in_payload(payload))
 
-    def _message(self, message: dict[str, JSON], task: TaskState) -> None:
-        key = message_key(message)
-        index = self._message_index.get(key)
-        if index is None:
-            self._message_index[key] = len(self.messages)
+    def _message(self, key: str, message: dict[str, JSON], task: TaskState) -> None:
+        found = self._message_index.get(key)
+        if found is None:
+            self._message_index[key] = (len(self.messages), task, len(task.messages))
             self.messages.append(message)
             task.messages.append(message)
-        elif self.messages[index] != message:
-            old = self.messages[index]
-            self.messages[index] = message  # a newer version of the same message: keep its place
-            for i, m in enumerate(task.messages):
-                if m is old:
-                    task.messages[i] = message
+            return
+        index, owner, task_index = found
+        if self.messages[index] != message:  # a newer version of the same message: keep its place
+            self.messages[index] = owner.messages[task_index] = message
 
     def _error_event(self, data: JSON) -> None:
         if isinstance(data, dict):
