@@ -213,6 +213,17 @@ class NotebookPage:
 SECRET_VARS = ("CLOUDCODE_API_KEY", "GITHUB_TOKEN", "GH_TOKEN", "CLOUDCODE_API_URL", "CLOUDCODE_REPO")
 
 
+def write_notebook(path: Path, *sources: str) -> None:
+    """A notebook at ``path`` with one code cell per source, no outputs, the python3 kernel."""
+    cells: list[dict[str, Any]] = [
+        {"cell_type": "code", "execution_count": None, "id": f"cell{i}", "metadata": {}, "outputs": [], "source": source}
+        for i, source in enumerate(sources)
+    ]
+    kernelspec = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    path.write_text(json.dumps({"cells": cells, "metadata": {"kernelspec": kernelspec}, "nbformat": 4,
+                                "nbformat_minor": 5}), encoding="utf-8")
+
+
 def demo_env(simulator_url: str, recordings: Path) -> dict[str, str]:
     """This process's environment without secrets, in demo mode against ``simulator_url``, live runs only."""
     env = {k: v for k, v in os.environ.items() if k not in SECRET_VARS}
