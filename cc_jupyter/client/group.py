@@ -146,8 +146,9 @@ class RunGroup:
                     pass  # on its Run: status failed, error said
         except (KeyboardInterrupt, RunCancelled):
             self.cancel()
+            deadline = time.monotonic() + 5
             for handle in self.handles:
-                handle._settled.wait(5)
+                handle.settled(max(0.0, deadline - time.monotonic()))
             raise RunCancelled(self.runs[0]) from None
         return self
 
