@@ -20,9 +20,8 @@ import statistics
 import sys
 import tempfile
 
-from _common import API_KEY, GITHUB_TOKEN, simulator_process
+from _common import API_KEY, GITHUB_TOKEN, kernel_client, simulator_process
 from bench_magic import peak_per_second, run_cell
-from jupyter_client.manager import KernelManager
 
 REFRESH_BUDGET = 10.0
 RATIO_BUDGET = 1.5
@@ -55,14 +54,9 @@ def main() -> None:
     args = parser.parse_args()
     one_cell, board_cell = cells(args.targets, args.lines)
     with simulator_process() as url, tempfile.TemporaryDirectory() as recordings:
-        manager = KernelManager(kernel_name="python3")
         env = {**os.environ, "CLOUDCODE_API_URL": url, "CLOUDCODE_API_KEY": API_KEY, "GITHUB_TOKEN": GITHUB_TOKEN,
                "CLOUDCODE_GITHUB_API_URL": url + "/github", "CLOUDCODE_RECORD_DIR": recordings, "CLOUDCODE_REPLAY": "never"}
-        manager.start_kernel(env=env)
-        client = manager.client()
-        client.start_channels()
-        client.wait_for_ready(timeout=60)
-        try:
+        with kernel_client(env) as client:
             run_cell(client, "%load_ext cc_jupyter")
             run_cell(client, cells(2, 100)[1])  # warm-up: imports, first widgets
             ones, boards = [], []
@@ -70,9 +64,6 @@ def main() -> None:
                 ones.append(measure(client, one_cell, PROBE_ONE))
                 boards.append(measure(client, board_cell, PROBE_BOARD))
                 print(f"    round: one run {ones[-1]['seconds']:.1f} s, board {boards[-1]['seconds']:.1f} s", flush=True)
-        finally:
-            client.stop_channels()
-            manager.shutdown_kernel(now=True)
 
     def median(results: list[dict[str, float]], key: str) -> float:
         return statistics.median(r[key] for r in results)

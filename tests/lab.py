@@ -16,7 +16,7 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -241,3 +241,40 @@ def running_lab(root: Path, state: Path, env: dict[str, str]) -> Iterator[LabSer
         yield server
     finally:
         server.stop()
+
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"  # screenshots and logs of the browser tests
+
+
+@contextmanager
+def chromium_page(width: int = 1400, height: int = 1000) -> Iterator[Any]:
+    """A page of headless Debian Chromium (30 s default timeout); the browser is closed at the end."""
+    executable = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+            page.set_default_timeout(30_000)
+            yield page
+        finally:
+            browser.close()
+
+
+def save_evidence(lab: LabServer, page: Any, name: str) -> None:
+    """A screenshot and the end of JupyterLab's log, in ``artifacts/browser/failure-NAME.*``."""
+    with suppress(Exception):
+        page.screenshot(path=str(ARTIFACTS / f"failure-{name}.png"))
+    (ARTIFACTS / f"failure-{name}.log").write_text(lab.log(), encoding="utf-8")
+
+
+@contextmanager
+def evidence(lab: LabServer, page: Any, name: str) -> Iterator[None]:
+    """On a failure inside: :func:`save_evidence`, then the failure goes on."""
+    try:
+        yield
+    except BaseException:
+        save_evidence(lab, page, name)
+        raise

@@ -299,24 +299,30 @@ def test_one_flusher_drives_the_whole_board():
     runs = [make_run(i) for i in range(12)]
     board = board_of(runs)
     board.select(2)
+    refreshed = asyncio.Event()
+
+    def refresh() -> None:
+        board.refresh()
+        refreshed.set()
 
     async def feed() -> None:
-        for step in range(6):
+        for step in range(6):  # a step of output, then wait for the board to have drawn it
             for run in runs:
                 out(run, f"{step}\n")
-            await asyncio.sleep(0.05)
+            refreshed.clear()
+            await asyncio.wait_for(refreshed.wait(), 30)
         for run in runs:
             run.finish("closed")
 
     async def main(flusher: Flusher) -> None:
         await asyncio.gather(feed(), flusher.run_until(lambda: all(run.done for run in runs)))
 
-    flusher = Flusher(board.refresh, interval=0.1)
+    flusher = Flusher(refresh, interval=0.1)
     asyncio.run(main(flusher))
     shown = board.snapshot()
     assert flusher.errors == [] and [row.status for row in shown.rows] == ["completed"] * 12
     assert all(row.last_line == "5" for row in shown.rows) and shown.detail is not None
-    assert flusher.calls >= 2 and flusher.rate <= 10.5 and not shown.stop_enabled  # nothing left to stop
+    assert flusher.calls >= 6 and flusher.rate <= 10.5 and not shown.stop_enabled  # nothing left to stop
 
 
 # ----- hostile input -----

@@ -20,21 +20,29 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .lab import CHROMIUM_ARGS, LabServer, NotebookPage, demo_env, require_chromium, running_lab, write_notebook
+from .lab import (
+    ARTIFACTS,
+    LabServer,
+    NotebookPage,
+    chromium_page,
+    demo_env,
+    evidence,
+    running_lab,
+    save_evidence,
+    write_notebook,
+)
 from .simrigs import RiggedSimulator
 from .waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "artifacts" / "browser"
 NAMES = ("ana", "ben", "caz", "dee", "eli")
 REPOS = [f"https://github.com/my-class/assignment-1-{name}" for name in NAMES]
 BOUND = 3
@@ -134,36 +142,19 @@ def lab(tmp_path_factory: pytest.TempPathFactory, simulator: RiggedSimulator) ->
 
 @pytest.fixture(scope="module")
 def page(lab: LabServer) -> Iterator[Any]:
-    executable = require_chromium()
-    from playwright.sync_api import sync_playwright
+    with chromium_page(1200, 800) as page:
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_context(viewport={"width": 1200, "height": 800}).new_page()
-            page.set_default_timeout(30_000)
+        def note(message: Any) -> None:
+            if message.type == "error":
+                CONSOLE_ERRORS.append(str(message.text))
 
-            def note(message: Any) -> None:
-                if message.type == "error":
-                    CONSOLE_ERRORS.append(str(message.text))
-
-            page.on("console", note)
-            yield page
-        finally:
-            browser.close()
+        page.on("console", note)
+        yield page
 
 
-@contextmanager
-def _evidence(lab: LabServer, page: Any, name: str) -> Iterator[None]:
+def _evidence(lab: LabServer, page: Any, name: str) -> Any:
     """On failure: a screenshot and the end of JupyterLab's log, in ``artifacts/browser/``."""
-    try:
-        yield
-    except BaseException:
-        with suppress(Exception):
-            page.screenshot(path=str(ARTIFACTS / f"failure-board-{name}.png"))
-        (ARTIFACTS / f"failure-board-{name}.log").write_text(lab.log(), encoding="utf-8")
-        raise
+    return evidence(lab, page, f"board-{name}")
 
 
 @pytest.fixture(autouse=True)
@@ -171,9 +162,7 @@ def evidence_of_a_failed_test(request: pytest.FixtureRequest, lab: LabServer, pa
     failed = request.session.testsfailed
     yield
     if request.session.testsfailed > failed:
-        with suppress(Exception):
-            page.screenshot(path=str(ARTIFACTS / f"failure-{request.node.name}.png"))
-        (ARTIFACTS / f"failure-{request.node.name}.log").write_text(lab.log(), encoding="utf-8")
+        save_evidence(lab, page, request.node.name)
 
 
 def _readme_screenshot(page: Any, cell: Any) -> None:
