@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import _thread
 import asyncio
+import signal
 import threading
 
 import pytest
@@ -81,17 +83,23 @@ def test_cancel_stops_the_streaming_and_queued_targets_never_start(sim):
 
 def test_ctrl_c_in_invoke_many_cancels_every_target(sim):
     sim.reset()
-    import _thread
+    # A process started in the background by a shell without job control (as CI may start
+    # pytest) ignores SIGINT, and then interrupt_main() does nothing: give Ctrl-C its usual meaning.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def interrupt_when_held() -> None:
         wait_until(lambda: sim.held("across-ctrl-c") == 3, 30, "held")
         _thread.interrupt_main()
 
-    threading.Thread(target=interrupt_when_held, daemon=True).start()
-    with pytest.raises(RunCancelled):
-        cc_jupyter.invoke_many("Job\nsim: hold=across-ctrl-c", repos=CLASS, max_concurrency=3, changes=False,
-                               record=False, **creds(sim))
+    try:
+        threading.Thread(target=interrupt_when_held, daemon=True).start()
+        with pytest.raises(RunCancelled):
+            cc_jupyter.invoke_many("Job\nsim: hold=across-ctrl-c", repos=CLASS, max_concurrency=3, changes=False,
+                                   record=False, **creds(sim))
+    finally:
+        signal.signal(signal.SIGINT, previous)
     wait_until(lambda: sim.held("across-ctrl-c") == 0, 30, "every stream closed")
+    assert len(invokes(sim)) == 3  # the three queued targets sent nothing
 
 
 @pytest.mark.parametrize("repos, words", [([], "No repository"), (["https://gitlab.com/o/r"], "Not a repository the API"),

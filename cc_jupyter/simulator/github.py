@@ -116,8 +116,6 @@ def listing(h: Exchange, kind: str, owner: str, query: str) -> Reply:
     """GitHub's page of an owner's repositories; `/orgs/` answers only for an organization."""
     if h.command != "GET" or parse_repo(f"{owner}/x") is None:
         return NOT_FOUND
-    if not token_of(h.headers.get("Authorization", "")):
-        return error(401, "Requires authentication")  # the token is what the client must send, and only here
     login, org, repos = _owner(h.state.repos.root, owner)
     if not repos or (kind == "orgs" and not org):
         return NOT_FOUND
