@@ -102,6 +102,31 @@ def test_ctrl_c_in_invoke_many_cancels_every_target(sim):
     assert len(invokes(sim)) == 3  # the three queued targets sent nothing
 
 
+@pytest.mark.parametrize("whole_group", [True, False])
+def test_a_queued_run_takes_a_stopped_runs_slot_unless_the_whole_group_was_stopped(sim, whole_group):
+    """Cancelling a group cancels its streaming runs first: the slot one of them leaves must not go
+    to a queued run whose own cancel has not arrived yet. Stopping one run alone lets the next start."""
+    from cc_jupyter.client.many import many_calls, start_many
+
+    sim.reset()
+    gate = f"across-slot-{whole_group}"
+    group = start_many(*many_calls(f"Job\nsim: hold={gate}", repos=CLASS[:2], max_concurrency=1, changes=False,
+                                   record=False, **creds(sim)))
+    wait_until(lambda: sim.held(gate) == 1, 30, "the first run held")
+    if whole_group:
+        group.slots.close()  # what group.cancel() does before cancelling any run
+    group.handles[0].cancel()
+    assert group.handles[0].settled(30)
+    if whole_group:
+        assert group.handles[1].settled(30) and group.runs[1].status == "cancelled"
+        assert len(invokes(sim)) == 1  # the queued target sent nothing
+    else:
+        wait_until(lambda: sim.held(gate) == 1 and len(invokes(sim)) == 2, 30, "the queued run streaming")
+        group.cancel()
+        assert group.handles[1].settled(30) and group.runs[1].status == "cancelled"
+    assert group.runs[0].status == "cancelled"
+
+
 @pytest.mark.parametrize("repos, words", [([], "No repository"), (["https://gitlab.com/o/r"], "Not a repository the API"),
                                           ([42], "Not a repository"), ([f"https://github.com/o/r{i}" for i in range(501)], "at most 500")])
 def test_bad_targets_are_refused_before_any_request(sim, repos, words):

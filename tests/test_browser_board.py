@@ -10,15 +10,16 @@ A MutationObserver in the page notes every status each live row showed and the m
 running at once, so the bound is checked on every table the page rendered, not on a sample.
 
 One JupyterLab, one page and one run of the cell are shared by the module's tests (module
-fixtures); each test checks one thing the page showed. Screenshots land in ``artifacts/browser/``;
-with ``CC_JUPYTER_SCREENSHOT=docs/board.png`` the board mid-run (a row chosen) is also written
-there, for the README.
+fixtures); each test checks one thing the page showed. Screenshots land in ``artifacts/browser/``,
+the README's (the board mid-run, a row chosen) as ``board-readme.png``, or where
+``CC_JUPYTER_SCREENSHOT`` says (``CC_JUPYTER_SCREENSHOT=docs/board.png`` retakes the README's).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,12 +166,17 @@ def evidence_of_a_failed_test(request: pytest.FixtureRequest, lab: LabServer, pa
         save_evidence(lab, page, request.node.name)
 
 
-def _readme_screenshot(page: Any, cell: Any) -> None:
-    """The board mid-run, cropped to the cell's output, where ``CC_JUPYTER_SCREENSHOT`` says (if set)."""
+def _readme_screenshot_path() -> Path:
+    """Where the README's shot goes: ``CC_JUPYTER_SCREENSHOT`` (e.g. docs/board.png), else the artifacts."""
     target = os.environ.get(SCREENSHOT_ENV)
     if not target:
-        return
-    path = Path(target) if Path(target).is_absolute() else ROOT / target
+        return ARTIFACTS / "board-readme.png"
+    return Path(target) if Path(target).is_absolute() else ROOT / target
+
+
+def _readme_screenshot(page: Any, cell: Any) -> None:
+    """The board mid-run, cropped to the cell's output, as the README shows it."""
+    path = _readme_screenshot_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     # The output's top at the top of the notebook's scroller; the shot: the part of it in view.
     clip = cell.locator(".jp-OutputArea").evaluate("""(out) => {
@@ -265,6 +271,7 @@ def board_run(lab: LabServer, page: Any, simulator: RiggedSimulator) -> BoardRun
         detail_first = wait_until(chosen_progress, 60, "the chosen run's progress in its live view")
         detail_later = _seen(lambda: (n := chosen_progress()) > detail_first and n, 30)
         page.screenshot(path=str(ARTIFACTS / "board-live.png"))
+        _readme_screenshot(page, cell)  # the first wave: rows streaming, the others queued
 
         # The second wave: the first runs completed, a queued one streams; choose it instead.
         wait_until(lambda: _statuses(page)[:BOUND] == ["completed"] * BOUND, 60, "the first runs completed")
@@ -277,7 +284,6 @@ def board_run(lab: LabServer, page: Any, simulator: RiggedSimulator) -> BoardRun
         detail_views = page.locator(f"{DETAIL} .widget-tab").count()
         _seen(lambda: _detail_progress(page) >= 6 and _row_status(page, LATER) == "running", 20)
         page.screenshot(path=str(ARTIFACTS / "board-second-wave.png"))
-        _readme_screenshot(page, cell)
 
     with _evidence(lab, page, "end"):
         transcript = cell.locator(".jp-OutputArea .cc-board-transcript")
@@ -374,9 +380,10 @@ def test_the_page_shows_no_widget_errors(page: Any, board_run: BoardRun) -> None
     assert not widget_errors, widget_errors
 
 
-def test_the_readme_screenshot_stays_small(board_run: BoardRun) -> None:
-    target = os.environ.get(SCREENSHOT_ENV)
-    if not target:
-        pytest.skip(f"{SCREENSHOT_ENV} is not set: no screenshot for the README")
-    path = Path(target) if Path(target).is_absolute() else ROOT / target
-    assert path.stat().st_size < SCREENSHOT_LIMIT, f"{path} is {path.stat().st_size:,} bytes"
+def test_the_readme_screenshot_is_the_board_and_stays_small(board_run: BoardRun) -> None:
+    path = _readme_screenshot_path()
+    data = path.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n"), f"{path} is not a PNG"
+    width, height = struct.unpack(">II", data[16:24])  # the IHDR chunk
+    assert width >= 400 and height >= 200, f"{path} is {width}x{height}: not the board"
+    assert len(data) < SCREENSHOT_LIMIT, f"{path} is {len(data):,} bytes"

@@ -90,6 +90,17 @@ def test_the_shipped_simulator_lists_the_demo_class():
     assert urls == [f"https://github.com/my-class/assignment-1-{n}" for n in ("ana", "ben", "caz", "dee", "eli", "fay")]
 
 
+def test_a_token_github_refuses_is_one_sentence_and_nothing_is_listed(simulator):
+    give_owner(simulator.git_root, "pattern-guarded", ["secret-work"])
+    api = simulator.url + "/github"
+    assert expand("github:pattern-guarded/*", api) == ["https://github.com/pattern-guarded/secret-work"]
+    other = "ghp_" + "B" * 36  # never used on this owner: the simulated GitHub answers 401
+    message = fails(GitHubError, "github:pattern-guarded/*", api, token=other)
+    assert message.startswith("GitHub rejected the token (Bad credentials) listing pattern-guarded's repositories")
+    assert other not in message
+    assert [r["status"] for r in listed(simulator, "pattern-guarded")] == [200, 401]
+
+
 def test_an_owner_github_does_not_know_is_one_sentence(simulator):
     message = fails(GitHubError, "github:pattern-nobody/*", simulator.url + "/github")
     assert message.startswith("GitHub knows no organization or user pattern-nobody") and "404" in message

@@ -196,7 +196,6 @@ class Repository:
         return f"GitHub answered {status} for {self.slug}{said}"
 
 
-
 def _list(value: JSON) -> list[JSON]:
     return value if isinstance(value, list) else []
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 
-from ..errors import CloudCodeError, InvalidRequestError, RunCancelled
+from ..errors import InvalidRequestError, RunCancelled
 from ..repos import github_repository
 from ..run.state import Run
 from ..text import clip, one_line, strip_escapes
@@ -20,6 +20,7 @@ from .handle import RunHandle
 
 DEFAULT_MAX_CONCURRENT = 4
 MAX_TARGETS = 500  # one cell, one board: more is a script's job
+_WAIT_SLICE = 0.2  # seconds; short slices keep Ctrl-C responsive
 
 
 @dataclass(frozen=True)
@@ -69,13 +70,20 @@ def check_concurrency(value: object) -> int:
 
 
 class Slots:
-    """At most ``size`` of the group's runs do I/O at once (created on any thread, used on the loop)."""
+    """At most ``size`` of the group's runs do I/O at once (created on any thread, used on the loop).
+
+    :meth:`close` (any thread) lets no queued run start any more: a group cancelled as a whole
+    must not start a queued run in the slot a cancelled one just left."""
 
     def __init__(self, size: int) -> None:
         self.size = check_concurrency(size)
         self._semaphore: asyncio.Semaphore | None = None
+        self.closed = False
         self.in_use = 0
         self.most_in_use = 0
+
+    def close(self) -> None:
+        self.closed = True
 
     def gate(self, run: Run, coro: Coroutine[object, object, object]) -> Coroutine[object, object, object]:
         """``coro`` once a slot is free: ``run`` is ``pending`` until then."""
@@ -91,14 +99,19 @@ class Slots:
             coro.close()  # queued, then cancelled: it never started
             raise
         try:
+            if self.closed:
+                coro.close()
+                raise asyncio.CancelledError
             self.in_use += 1
-            self.most_in_use = max(self.most_in_use, self.in_use)
-            run.status = "running"
-            run.started_at = time.time()
-            run.version += 1
-            return await coro
+            try:
+                self.most_in_use = max(self.most_in_use, self.in_use)
+                run.status = "running"
+                run.started_at = time.time()
+                run.version += 1
+                return await coro
+            finally:
+                self.in_use -= 1
         finally:
-            self.in_use -= 1
             self._semaphore.release()
 
 
@@ -126,6 +139,7 @@ class RunGroup:
 
     def cancel(self) -> None:
         """Stop every run: queued ones never start, streaming ones close their connection (any thread)."""
+        self.slots.close()
         for handle in self.handles:
             handle.cancel()
 
@@ -135,16 +149,19 @@ class RunGroup:
 
     def wait(self, timeout: float | None = None, *, tick: Callable[[], None] | None = None) -> RunGroup:
         """Block until every run has settled; Ctrl-C cancels all of them and raises :class:`RunCancelled`
-        (its ``.run`` is the first run; ``group.runs`` has all). A target's failure never raises here."""
+        (its ``.run`` is the first run; ``group.runs`` has all). A target's failure never raises here;
+        ``TimeoutError`` if ``timeout`` passes first (the runs go on)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
             for handle in self.handles:
-                left = None if deadline is None else max(0.0, deadline - time.monotonic())
-                try:
-                    handle.wait(left, tick=tick)
-                except CloudCodeError:
-                    pass  # on its Run: status failed, error said
-        except (KeyboardInterrupt, RunCancelled):
+                while not handle.settled(_WAIT_SLICE):
+                    if tick is not None:
+                        tick()
+                    if deadline is not None and time.monotonic() >= deadline:
+                        raise TimeoutError("the group's runs are still going")
+            if tick is not None:
+                tick()
+        except KeyboardInterrupt:
             self.cancel()
             deadline = time.monotonic() + 5
             for handle in self.handles:

@@ -249,11 +249,14 @@ class Board:
         self.group.wait(tick=self._say_ended if self.text else None)
 
     def cancel(self) -> None:
+        """Stop every run (the board's Stop): queued ones never start."""
+        self.slots.close()
         for live in self.lives:
             live.cancel()
 
     def abandon(self) -> None:
-        """Interrupted: cancel every run, leave what arrived."""
+        """Interrupted: cancel every run (queued ones never start), leave what arrived."""
+        self.slots.close()
         cancel_all(self.lives)
 
     def finish(self) -> None:

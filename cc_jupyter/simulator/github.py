@@ -60,10 +60,12 @@ def token_of(authorization: str) -> str:
 
 
 def answer(h: Exchange, rid: int, path: str, query: str = "") -> None:
-    """Answer one request under /github (the extension first, when it is about a branch or a comparison)."""
+    """Answer one request under /github (the extension first, for a branch, a comparison or a listing)."""
     parts = path[len(PREFIX):].split("/")  # "", "repos", owner, repo, "branches" | "compare", ...
     if len(parts) == 4 and parts[1] in ("orgs", "users") and parts[3] == "repos":
-        return send(h, rid, listing(h, parts[1], unquote(parts[2]), query))
+        if not h.extension.github_owner(h, rid, unquote(parts[2])):
+            send(h, rid, listing(h, parts[1], unquote(parts[2]), query))
+        return None
     found = len(parts) >= 6 and parts[1] == "repos" and parts[4] in ("branches", "compare") and all(parts[2:6])
     repo = parse_repo(f"{unquote(parts[2])}/{unquote(parts[3])}") if found else None
     if repo is None:
