@@ -243,6 +243,18 @@ def running_lab(root: Path, state: Path, env: dict[str, str]) -> Iterator[LabSer
         server.stop()
 
 
+@contextmanager
+def demo_lab(base: Path, simulator_url: str, notebooks: dict[str, tuple[str, ...]]) -> Iterator[LabServer]:
+    """JupyterLab in demo mode against ``simulator_url``, serving new notebooks (name -> cell sources)
+    in ``base/notebooks``; recordings and Lab's state in ``base`` too."""
+    root = base / "notebooks"
+    root.mkdir()
+    for name, sources in notebooks.items():
+        write_notebook(root / name, *sources)
+    with running_lab(root, base / "lab-state", demo_env(simulator_url, base / "recordings")) as server:
+        yield server
+
+
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"  # screenshots and logs of the browser tests
 
 

@@ -32,11 +32,9 @@ from .lab import (
     LabServer,
     NotebookPage,
     chromium_page,
-    demo_env,
+    demo_lab,
     evidence,
-    running_lab,
     save_evidence,
-    write_notebook,
 )
 from .simrigs import RiggedSimulator
 from .waiting import wait_until
@@ -132,12 +130,8 @@ def simulator() -> Iterator[RiggedSimulator]:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory, simulator: RiggedSimulator) -> Iterator[LabServer]:
-    base = tmp_path_factory.mktemp("board")
-    root = base / "notebooks"
-    root.mkdir()
-    write_notebook(root / "board.ipynb", "%load_ext cc_jupyter", ACROSS)
-    env = demo_env(simulator.url, base / "recordings")  # demo mode: the simulator serves any repository
-    with running_lab(root, base / "lab-state", env) as server:
+    # demo mode: the simulator serves any repository
+    with demo_lab(tmp_path_factory.mktemp("board"), simulator.url, {"board.ipynb": ("%load_ext cc_jupyter", ACROSS)}) as server:
         yield server
 
 

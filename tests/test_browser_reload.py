@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from .lab import ARTIFACTS, LabServer, NotebookPage, chromium_page, demo_env, running_lab, save_evidence, write_notebook
+from .lab import ARTIFACTS, LabServer, NotebookPage, chromium_page, demo_lab, save_evidence
 from .simrigs import RiggedSimulator
 from .waiting import wait_until
 
@@ -36,13 +36,9 @@ def simulator() -> Iterator[RiggedSimulator]:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory, simulator: RiggedSimulator) -> Iterator[LabServer]:
-    base = tmp_path_factory.mktemp("reload")
-    root = base / "notebooks"
-    root.mkdir()
-    write_notebook(root / "background.ipynb", "%load_ext cc_jupyter", BACKGROUND)
-    write_notebook(root / "blocking.ipynb", "%load_ext cc_jupyter", BLOCKING)
-    env = demo_env(simulator.url, base / "recordings")
-    with running_lab(root, base / "lab-state", env) as server:
+    notebooks = {"background.ipynb": ("%load_ext cc_jupyter", BACKGROUND),
+                 "blocking.ipynb": ("%load_ext cc_jupyter", BLOCKING)}
+    with demo_lab(tmp_path_factory.mktemp("reload"), simulator.url, notebooks) as server:
         yield server
 
 
