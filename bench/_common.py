@@ -27,6 +27,23 @@ if str(ROOT) not in sys.path:
 
 
 @contextmanager
+def kernel_client(env: dict[str, str]) -> Iterator[object]:
+    """A Python kernel started with ``env``, and a client on its channels; shut down at the end."""
+    from jupyter_client.manager import KernelManager
+
+    manager = KernelManager(kernel_name="python3")
+    manager.start_kernel(env=env)
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        yield client
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+@contextmanager
 def simulator_process() -> Iterator[str]:
     """The simulator, with its test rigs, in its own process, so its CPU does not compete for our GIL."""
     proc = subprocess.Popen(

@@ -25,11 +25,11 @@ from _common import (
     GITHUB_TOKEN,
     REPO,
     flood_tasks,
+    kernel_client,
     parse_args,
     simulator_process,
 )
 from bench_stream import cc_jupyter_run
-from jupyter_client.manager import KernelManager
 
 # 8 tasks x 1,500 lines, 1 ms apart: a long stream to measure the steady IOPub rate.
 SUSTAINED_CELL = "%%cloudcode -p -o long\n" + "".join(
@@ -76,15 +76,10 @@ def peak_per_second(times: list[float]) -> int:
 def main() -> None:
     args = parse_args(__doc__, rounds=9)
     with simulator_process() as url, tempfile.TemporaryDirectory() as recordings:
-        manager = KernelManager(kernel_name="python3")
         github = url + "/github"  # both sides read the run's changes from it, and record, as the magic does
         env = {**os.environ, "CLOUDCODE_API_URL": url, "CLOUDCODE_API_KEY": API_KEY, "GITHUB_TOKEN": GITHUB_TOKEN,
                "CLOUDCODE_REPO": REPO, "CLOUDCODE_GITHUB_API_URL": github, "CLOUDCODE_RECORD_DIR": recordings}
-        manager.start_kernel(env=env)
-        client = manager.client()
-        client.start_channels()
-        client.wait_for_ready(timeout=60)
-        try:
+        with kernel_client(env) as client:
             run_cell(client, "%load_ext cc_jupyter")
             run_cell(client, magic_cell(1000))  # warm-up: imports, first widgets
             cc_jupyter_run(url, 1000, recordings, github_api=github)
@@ -107,9 +102,6 @@ def main() -> None:
                 "import json; m = get_ipython()._cc_jupyter_magics.session.runs[-1]; "
                 "print(m.flusher.rate)"))
             sustained_rate = float(probe)
-        finally:
-            client.stop_channels()
-            manager.shutdown_kernel(now=True)
     alone, magic = statistics.median(client_times), statistics.median(magic_times)
     messages, refresh_rate, events = stats[len(stats) // 2]
     total_bytes = sum(size for _, size, _ in messages)

@@ -37,6 +37,9 @@ __version__ = "0.2.0"
 __all__ = [
     "invoke",
     "ainvoke",
+    "invoke_many",
+    "ainvoke_many",
+    "RunGroup",
     "prepare",
     "start",
     "load_run",
@@ -74,6 +77,9 @@ __all__ = [
 _LAZY = {
     "invoke": "cc_jupyter.client.api",
     "ainvoke": "cc_jupyter.client.api",
+    "invoke_many": "cc_jupyter.client.many",
+    "ainvoke_many": "cc_jupyter.client.many",
+    "RunGroup": "cc_jupyter.client.group",
     "prepare": "cc_jupyter.client.api",
     "start": "cc_jupyter.client.api",
     "load_run": "cc_jupyter.recordings.reader",
@@ -93,7 +99,9 @@ if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
     from .client.api import ainvoke, invoke, prepare, start
+    from .client.group import RunGroup
     from .client.handle import RunHandle
+    from .client.many import ainvoke_many, invoke_many
     from .protocol.request import Request
     from .recordings.reader import load_run
     from .run.changes import Changes, Commit, FileChange, PushedRef

@@ -16,7 +16,7 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -213,6 +213,17 @@ class NotebookPage:
 SECRET_VARS = ("CLOUDCODE_API_KEY", "GITHUB_TOKEN", "GH_TOKEN", "CLOUDCODE_API_URL", "CLOUDCODE_REPO")
 
 
+def write_notebook(path: Path, *sources: str) -> None:
+    """A notebook at ``path`` with one code cell per source, no outputs, the python3 kernel."""
+    cells: list[dict[str, Any]] = [
+        {"cell_type": "code", "execution_count": None, "id": f"cell{i}", "metadata": {}, "outputs": [], "source": source}
+        for i, source in enumerate(sources)
+    ]
+    kernelspec = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    path.write_text(json.dumps({"cells": cells, "metadata": {"kernelspec": kernelspec}, "nbformat": 4,
+                                "nbformat_minor": 5}), encoding="utf-8")
+
+
 def demo_env(simulator_url: str, recordings: Path) -> dict[str, str]:
     """This process's environment without secrets, in demo mode against ``simulator_url``, live runs only."""
     env = {k: v for k, v in os.environ.items() if k not in SECRET_VARS}
@@ -230,3 +241,52 @@ def running_lab(root: Path, state: Path, env: dict[str, str]) -> Iterator[LabSer
         yield server
     finally:
         server.stop()
+
+
+@contextmanager
+def demo_lab(base: Path, simulator_url: str, notebooks: dict[str, tuple[str, ...]]) -> Iterator[LabServer]:
+    """JupyterLab in demo mode against ``simulator_url``, serving new notebooks (name -> cell sources)
+    in ``base/notebooks``; recordings and Lab's state in ``base`` too."""
+    root = base / "notebooks"
+    root.mkdir()
+    for name, sources in notebooks.items():
+        write_notebook(root / name, *sources)
+    with running_lab(root, base / "lab-state", demo_env(simulator_url, base / "recordings")) as server:
+        yield server
+
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"  # screenshots and logs of the browser tests
+
+
+@contextmanager
+def chromium_page(width: int = 1400, height: int = 1000) -> Iterator[Any]:
+    """A page of headless Debian Chromium (30 s default timeout); the browser is closed at the end."""
+    executable = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+            page.set_default_timeout(30_000)
+            yield page
+        finally:
+            browser.close()
+
+
+def save_evidence(lab: LabServer, page: Any, name: str) -> None:
+    """A screenshot and the end of JupyterLab's log, in ``artifacts/browser/failure-NAME.*``."""
+    with suppress(Exception):
+        page.screenshot(path=str(ARTIFACTS / f"failure-{name}.png"))
+    (ARTIFACTS / f"failure-{name}.log").write_text(lab.log(), encoding="utf-8")
+
+
+@contextmanager
+def evidence(lab: LabServer, page: Any, name: str) -> Iterator[None]:
+    """On a failure inside: :func:`save_evidence`, then the failure goes on."""
+    try:
+        yield
+    except BaseException:
+        save_evidence(lab, page, name)
+        raise

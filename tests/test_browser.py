@@ -15,7 +15,7 @@ import json
 import re
 import shutil
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,13 +24,22 @@ import pytest
 
 from cc_jupyter.magics.demo import simulator_rules
 
-from .lab import CHROMIUM_ARGS, LabServer, NotebookPage, demo_env, require_chromium, running_lab, wait_until
+from .lab import (
+    ARTIFACTS,
+    LabServer,
+    NotebookPage,
+    chromium_page,
+    demo_env,
+    evidence,
+    running_lab,
+    save_evidence,
+    wait_until,
+)
 from .simrigs import RiggedSimulator
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "artifacts" / "browser"
 NOTEBOOK = "02-parallel-tasks.ipynb"
 PARALLEL = "%%cloudcode -p -o run"
 TASKS = ("unit-tests", "docs", "lint")
@@ -97,32 +106,17 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
 
 @pytest.fixture(scope="module")
 def page(lab: LabServer) -> Iterator[Any]:
-    executable = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            page = context.new_page()
-            page.set_default_timeout(30_000)
-            yield page
-        finally:
-            browser.close()
+    with chromium_page(1400, 1000) as page:
+        yield page
 
 
 @contextmanager
 def _evidence(lab: LabServer, page: Any, name: str) -> Iterator[None]:
     """On failure: a screenshot and the end of JupyterLab's log, in ``artifacts/browser/``."""
     try:
-        yield
+        with evidence(lab, page, name):
+            yield
     except BaseException:
-        try:
-            page.screenshot(path=str(ARTIFACTS / f"failure-{name}.png"))
-        except Exception:
-            pass
-        (ARTIFACTS / f"failure-{name}.log").write_text(lab.log(), encoding="utf-8")
         print("---- jupyter lab log (tail) ----\n" + lab.log())
         raise
 
@@ -132,9 +126,7 @@ def evidence_of_a_failed_test(request: pytest.FixtureRequest, lab: LabServer, pa
     failed = request.session.testsfailed
     yield
     if request.session.testsfailed > failed:
-        with suppress(Exception):
-            page.screenshot(path=str(ARTIFACTS / f"failure-{request.node.name}.png"))
-        (ARTIFACTS / f"failure-{request.node.name}.log").write_text(lab.log(), encoding="utf-8")
+        save_evidence(lab, page, request.node.name)
 
 
 def _seen(predicate: Callable[[], Any], timeout: float, interval: float = 0.05) -> Any:

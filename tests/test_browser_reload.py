@@ -11,33 +11,21 @@ this module and wait at its gates (``sim: hold=``) until the test releases them.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .lab import CHROMIUM_ARGS, LabServer, NotebookPage, demo_env, require_chromium, running_lab
+from .lab import ARTIFACTS, LabServer, NotebookPage, chromium_page, demo_lab, save_evidence
 from .simrigs import RiggedSimulator
 from .waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "artifacts" / "browser"
 BACKGROUND = "%%cloudcode --no-wait -o bg\nA background job\nsim: hold=reload-bg lines=40 interval=0.25"
 BLOCKING = "%%cloudcode -o fg\nA blocking job\nsim: hold=reload-fg lines=3 interval=0"
 PROGRESS = re.compile(r"progress (\d+)/\d+")
-
-
-def _notebook(path: Path, *sources: str) -> None:
-    cells: list[dict[str, Any]] = [{"cell_type": "code", "execution_count": None, "id": f"cell{i}", "metadata": {}, "outputs": [],
-              "source": source} for i, source in enumerate(sources)]
-    kernelspec = {"display_name": "Python 3", "language": "python", "name": "python3"}
-    path.write_text(json.dumps({"cells": cells, "metadata": {"kernelspec": kernelspec}, "nbformat": 4,
-                                "nbformat_minor": 5}), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -48,13 +36,9 @@ def simulator() -> Iterator[RiggedSimulator]:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory, simulator: RiggedSimulator) -> Iterator[LabServer]:
-    base = tmp_path_factory.mktemp("reload")
-    root = base / "notebooks"
-    root.mkdir()
-    _notebook(root / "background.ipynb", "%load_ext cc_jupyter", BACKGROUND)
-    _notebook(root / "blocking.ipynb", "%load_ext cc_jupyter", BLOCKING)
-    env = demo_env(simulator.url, base / "recordings")
-    with running_lab(root, base / "lab-state", env) as server:
+    notebooks = {"background.ipynb": ("%load_ext cc_jupyter", BACKGROUND),
+                 "blocking.ipynb": ("%load_ext cc_jupyter", BLOCKING)}
+    with demo_lab(tmp_path_factory.mktemp("reload"), simulator.url, notebooks) as server:
         yield server
 
 
@@ -62,23 +46,12 @@ def lab(tmp_path_factory: pytest.TempPathFactory, simulator: RiggedSimulator) ->
 def notebook(request: pytest.FixtureRequest, lab: LabServer) -> Iterator[NotebookPage]:
     """A fresh Chromium page; the test opens its notebook. Leaving a page with unsaved outputs is
     accepted. On failure: a screenshot and the end of JupyterLab's log in ``artifacts/browser/``."""
-    executable = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     failed = request.session.testsfailed
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-            page.set_default_timeout(30_000)
-            page.on("dialog", lambda dialog: dialog.accept())  # "leave the page?" when reloading
-            yield NotebookPage(page)
-            if request.session.testsfailed > failed:
-                page.screenshot(path=str(ARTIFACTS / f"failure-{request.node.name}.png"))
-                (ARTIFACTS / f"failure-{request.node.name}.log").write_text(lab.log(), encoding="utf-8")
-        finally:
-            browser.close()
+    with chromium_page(1400, 1000) as page:
+        page.on("dialog", lambda dialog: dialog.accept())  # "leave the page?" when reloading
+        yield NotebookPage(page)
+        if request.session.testsfailed > failed:
+            save_evidence(lab, page, request.node.name)
 
 
 def _start(lab: LabServer, nb: NotebookPage, name: str, gate: str, simulator: RiggedSimulator) -> Any:

@@ -25,6 +25,8 @@ from cc_jupyter.views.text_view import TextView
 from cc_jupyter.views.transcript import Transcript
 from cc_jupyter.views.widget import LiveView
 
+from .widget_watch import watch
+
 TOKEN = "ghp_" + "a" * 36
 SETTINGS = Settings(api_key="k" * 20, github_token=TOKEN, repo="https://github.com/o/r")
 COMMIT = "https://github.com/o/r/commit/0123456789abcdef0123456789abcdef01234567"
@@ -279,13 +281,6 @@ def clock(monkeypatch):
     fake = Clock()
     monkeypatch.setattr(widget_module, "time", fake)
     return fake
-
-
-def watch(widget) -> list[str]:
-    """Every ``value`` the widget is given from now on: what is sent to the frontend."""
-    seen: list[str] = []
-    widget.observe(lambda change: seen.append(change["new"]), names="value")
-    return seen
 
 
 def parts(view: LiveView) -> tuple:

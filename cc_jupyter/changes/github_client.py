@@ -176,10 +176,10 @@ class Repository:
         return self.masker.deep(data)  # the border: nothing GitHub wrote is read unmasked
 
     def _status_sentence(self, status: int, headers: httpx.Headers, body: bytes, missing: str) -> str:
-        message = self._quoted(body)
+        message = quoted_message(body, self.masker)
         said = f" ({message})" if message else ""
-        if status in (403, 429) and _rate_limited(headers, message):
-            return rate_limit_sentence(_reset_at(headers))
+        if status in (403, 429) and rate_limited(headers, message):
+            return rate_limit_sentence(reset_at(headers))
         if status == 401 and "requires authentication" in message.lower():
             return f"GitHub needs a token to read {self.slug}{said}: set GITHUB_TOKEN or run %cloudcode login"
         if status == 401:
@@ -194,17 +194,6 @@ class Repository:
         if status >= 500:
             return f"GitHub answered {status} for {self.slug}{said}: a problem on GitHub's side — {RETRY}"
         return f"GitHub answered {status} for {self.slug}{said}"
-
-    def _quoted(self, body: bytes) -> str:
-        """GitHub's ``message`` from an error body: cleaned, masked, one short line."""
-        try:
-            data = json.loads(body[:65536])
-        except (ValueError, RecursionError):
-            return ""
-        message = data.get("message") if isinstance(data, dict) else None
-        if not isinstance(message, str):
-            return ""
-        return one_line(self.masker.text(strip_escapes(clip(message, 4 * QUOTED_CHARS))), QUOTED_CHARS)
 
 
 def _list(value: JSON) -> list[JSON]:
@@ -240,11 +229,23 @@ async def _read_limited(response: httpx.Response) -> bytes:
     return b"".join(chunks)
 
 
-def _rate_limited(headers: httpx.Headers, message: str) -> bool:
+def quoted_message(body: bytes, masker: SecretMasker) -> str:
+    """GitHub's ``message`` from an error body: cleaned, masked, one short line."""
+    try:
+        data = json.loads(body[:65536])
+    except (ValueError, RecursionError):
+        return ""
+    message = data.get("message") if isinstance(data, dict) else None
+    if not isinstance(message, str):
+        return ""
+    return one_line(masker.text(strip_escapes(clip(message, 4 * QUOTED_CHARS))), QUOTED_CHARS)
+
+
+def rate_limited(headers: httpx.Headers, message: str) -> bool:
     return headers.get("x-ratelimit-remaining") == "0" or "rate limit" in message.lower() or "retry-after" in headers
 
 
-def _reset_at(headers: httpx.Headers) -> float | None:
+def reset_at(headers: httpx.Headers) -> float | None:
     """When the rate limit resets (epoch seconds), if GitHub said."""
     reset, retry = headers.get("x-ratelimit-reset", ""), headers.get("retry-after", "")
     if reset.strip().isdigit():

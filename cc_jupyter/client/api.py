@@ -9,10 +9,10 @@ from __future__ import annotations
 import inspect
 import os
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar, Union
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, Union
 
 from ..errors import CloudCodeError
 from ..protocol.request import Request, build_request
@@ -20,6 +20,9 @@ from ..recordings.recorder import Recorder
 from ..run.state import Run
 from ..settings import CONNECT_TIMEOUT, DEFAULT_RECORD_DIR, GITHUB_TIMEOUT, Settings, env_settings, idle_timeout_setting
 from .handle import RunHandle, without_traceback
+
+if TYPE_CHECKING:
+    from .group import Slots
 
 Record = Union[bool, str, "os.PathLike[str]", None]  # what ``record=`` takes
 _P = ParamSpec("_P")
@@ -64,6 +67,7 @@ def start(
     github_api: str | None = None,
     github_timeout: float | None = None,
     changes: bool = True,
+    slots: Slots | None = None,
 ) -> RunHandle:
     """Start ``request`` on the background loop and return its handle at once.
 
@@ -71,13 +75,14 @@ def start(
     ``idle_timeout``: close the connection when no byte arrived for that many seconds (None or
     0: never; :func:`invoke` resolves its default).
     ``changes``: read from GitHub what the run pushed (``run.changes``); ``github_api`` is the
-    GitHub API the user configured (default: https://api.github.com)."""
+    GitHub API the user configured (default: https://api.github.com). ``slots``: the run waits,
+    ``pending``, for one of them (a group's bound on open streams)."""
     from .lifecycle import run_to_end
 
     run = run if run is not None else Run(request)
     coro = run_to_end(request, run, idle_timeout=idle_timeout, connect_timeout=connect_timeout, recorder=recorder,
                       github_api=github_api, github_timeout=github_timeout or GITHUB_TIMEOUT, watch_changes=changes)
-    return RunHandle(run, coro)
+    return RunHandle(run, slots.gate(run, coro) if slots is not None else coro)
 
 
 @dataclass(frozen=True)
@@ -95,12 +100,15 @@ class Call:
         return start(self.request, idle_timeout=self.idle_timeout, connect_timeout=self.connect_timeout,
                      recorder=self.recorder, github_api=self.github_api, changes=self.changes)
 
-    async def run(self) -> Run:
+    def coroutine(self, run: Run) -> Coroutine[object, object, Run]:
+        """The run from start to end, filling ``run`` (not started)."""
         from .lifecycle import run_to_end
 
-        return await run_to_end(self.request, Run(self.request), idle_timeout=self.idle_timeout,
-                                connect_timeout=self.connect_timeout, recorder=self.recorder,
-                                github_api=self.github_api, watch_changes=self.changes)
+        return run_to_end(self.request, run, idle_timeout=self.idle_timeout, connect_timeout=self.connect_timeout,
+                          recorder=self.recorder, github_api=self.github_api, watch_changes=self.changes)
+
+    async def run(self) -> Run:
+        return await self.coroutine(Run(self.request))
 
     def warn_unrecorded(self) -> None:
         """Say once, as a warning, that the recording could not be written (the run went on without it)."""

@@ -60,6 +60,10 @@ class RunHandle:
         """Whether the run has settled: the connection is closed and the status final."""
         return self._settled.is_set()
 
+    def settled(self, timeout: float | None = None) -> bool:
+        """Wait up to ``timeout`` seconds for the run to settle (no Ctrl-C handling); whether it did."""
+        return self._settled.wait(timeout)
+
     def cancel(self) -> None:
         """Close the connection now; thread-safe, returns at once."""
         self._cancel_requested = True

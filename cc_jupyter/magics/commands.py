@@ -341,6 +341,7 @@ def _wait(magics: CommandHost, args: argparse.Namespace) -> None:
     if not waiting:
         print("cloudcode: nothing to wait for.")
         return
+    print(f"cloudcode: waiting for {len(waiting)} run{'s' if len(waiting) != 1 else ''} (Interrupt cancels them)…")
     try:
         wait_all(waiting)
     finally:

@@ -48,6 +48,9 @@ class CloudCode(Configurable):
         f"(0 = never; falls back to CLOUDCODE_IDLE_TIMEOUT, then {defaults.IDLE_TIMEOUT:g}). Keep-alive pings "
         "count: a quiet agent on a live connection is never cut.",
     ).tag(config=True)
+    max_concurrent_runs = Int(
+        4, min=1, help="With %%cloudcode --across: at most this many runs stream at once (--max-concurrent N for one cell)."
+    ).tag(config=True)
     connect_timeout = Float(defaults.CONNECT_TIMEOUT, help="Seconds to wait for the connection to the API.").tag(config=True)
     github_api_url = Unicode(
         "", help="GitHub's REST API, to read what runs pushed (falls back to CLOUDCODE_GITHUB_API_URL, then "

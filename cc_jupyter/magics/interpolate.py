@@ -394,3 +394,9 @@ def _pandas_summary(value: Any, kind: str) -> str:
 
 def _plural(count: int, word: str) -> str:
     return word if count == 1 else word + "s"
+
+
+def say_notices(expansions: list[Expansion]) -> None:
+    """The notices of ``expansions`` (fields left as written), each once, before the run."""
+    for notice in dict.fromkeys(line for e in expansions for line in e.notice_lines()):
+        print(f"cloudcode: {notice}")

@@ -81,7 +81,8 @@ class RunSummary:
 class LiveRun:
     """A run of this kernel: shown as a live widget view or as text, then as a transcript.
 
-    ``mode`` is "widget" or "text"; ``source`` labels where events come from ("" for the API,
+    ``mode`` is "widget", "text" or "board" (one of an ``--across`` cell's runs: the board shows
+    it, the run has no view of its own); ``source`` labels where events come from ("" for the API,
     "simulator", "replay …"); ``write`` prints a text line (text mode).
     """
 
@@ -116,6 +117,7 @@ class LiveRun:
         self._flusher_future: concurrent.futures.Future[None] | None = None
         self.flusher: Flusher | None = None  # the live view's Flusher (its ``calls`` count refreshes)
         self.followers: list[Follower] = []  # more live views of it (%cloudcode show), finished with it
+        self.starter: Callable[[Run], RunHandle] = _not_prepared  # how :meth:`start` begins its I/O
 
     # ----- reading -----
     @property
@@ -142,10 +144,17 @@ class LiveRun:
     def finished(self) -> bool:
         return self.state is LiveState.FINISHED
 
+    @property
+    def handle(self) -> RunHandle | None:
+        """The I/O's handle, once started."""
+        return self._handle
+
     # ----- the life of a run -----
     def show(self) -> None:
         """Display the view; nothing has been sent yet."""
         run = self._live()
+        if self.mode == "board":
+            return
         if self.mode == "widget":
             from IPython.display import display
 
@@ -281,6 +290,10 @@ class LiveRun:
                 self._view.close()
             self.state = LiveState.TRANSCRIBED
             return True
+
+
+def _not_prepared(run: Run) -> RunHandle:
+    raise RuntimeError("this run was not prepared to start")
 
 
 def wait_all(runs: list[LiveRun]) -> None:

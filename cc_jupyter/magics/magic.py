@@ -27,7 +27,7 @@ from . import commands
 from .config import CloudCode
 from .demo import DEMO_REPO, DemoMode
 from .errors_log import ErrorLog
-from .interpolate import Expansion, interpolate
+from .interpolate import Expansion, interpolate, say_notices
 from .live import LiveRun, cancel_all
 from .options import CellOptions, parse_options, refuse_secrets, split_tasks
 from .paths import shorten_paths
@@ -37,7 +37,9 @@ from .target import Defaults, Target, choose_target
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
+    from ..client.group import Slots
     from ..client.handle import RunHandle
+    from .across import Board
 
 _HELP = """Run a prompt with the Cloud Coding agent on a GitHub repository, live.
 
@@ -107,6 +109,8 @@ class CloudCodeMagics(Magics):
         self.errors = ErrorLog()  # the errors of the user's cells, for {Err} (registered by the extension)
         self._library: Library | None = None
         self._recorders: dict[int, Recorder] = {}  # live runs' recorders, until a failure to write is said
+        self.boards: list[Board] = []  # the --across boards not yet finished
+        self.last_board: Board | None = None  # the latest (its Flusher's rate, for the bench)
         # A new default repository or branch is a new place to work: the next cell without -r goes there.
         self.cfg.observe(self._forget_conversation, names=["repo", "branch"])
         if demo_requested():
@@ -132,6 +136,10 @@ class CloudCodeMagics(Magics):
     @_keeps_type(argument("-i", "--interpolate", action="store_true", help="expand {name}, {In[n]}, {Out[n]}, {Err} in the prompt"))
     @_keeps_type(argument("--live", action="store_true", help="call the API even when a recording of this cell could be replayed"))
     @_keeps_type(argument("--replay", action="store_true", help="replay this cell's recording; fail if there is none"))
+    @_keeps_type(argument("--across", metavar="SPEC", help="the same prompt on many repositories, on one live board: "
+                          "URL[@branch],URL…, a variable holding a list of them, or github:OWNER/PATTERN"))
+    @_keeps_type(argument("--max-concurrent", type=int, metavar="N", help="with --across: at most N runs stream at once "
+                          "(default CloudCode.max_concurrent_runs, 4)"))
     @_keeps_type(no_var_expand)
     @_keeps_type(line_cell_magic)
     @_documented
@@ -185,51 +193,26 @@ class CloudCodeMagics(Magics):
 
     # ----- the cell -----
     def run_cell(self, options: CellOptions, body: str) -> None:
-        refuse_secrets(body, "the cell", self.secret_values())
-        tasks = split_tasks(body) if options.parallel else None  # split first: a value never makes tasks
-        expansions: list[Expansion] = []
-        if options.interpolate or self.cfg.interpolate:
-            prompts = tasks if tasks is not None else {"": body}
-            expanded = {name: self._interpolate(prompt) for name, prompt in prompts.items()}
-            expansions = list(expanded.values())
-            tasks = {name: e.text for name, e in expanded.items()} if tasks is not None else None
-            body = expanded[""].text if tasks is None else body
-        prompt = None if tasks else body
+        prompt, tasks, expansions = self._prompts(options, body)
+        if options.across is not None:
+            from .across import run_across
+
+            return run_across(self, options, prompt, tasks, expansions)
         target = self._target_of(options)
-        asked = self._request(options, target, prompt, tasks, for_replay=True)
-        recording, recorded = self._recording_for(options, asked) or (None, None)
+        asked, found = self.replayable(options, target, prompt, tasks)
         if options.dry_run:
-            print(self._dry_run(options, target, prompt, tasks, recording, expansions))
+            print(self.dry_run(options, target, prompt, tasks, found[0] if found else None, expansions))
             return None
-        if recording is not None and recorded is not None:
-            request = replace(asked, thread_id=_recorded_thread(recorded) or asked.thread_id)  # one id, start to end
-        else:
-            request = self._request(options, target, prompt, tasks)
-        self._wait_for_thread(request.thread_id)
-        self.session.set_thread(request.repo, request.branch, request.thread_id)
-        run = Run(request, masker=self.masker() if recorded is not None else None, origin=target.origin)
-        recorder = None
-        if recording is not None and recorded is not None:
-            simulated = "a simulated run " if recording.simulated else ""
-            source = f"replay of {simulated}recorded {recording.when} · --live sends it again"
-            begin = self._replay(recorded)
-        else:
-            source = self.source()
-            begin, recorder = self._begin(request)
-        live = LiveRun(self.session.next_number(), request, run, mode=self.mode(options), source=source)
-        live.recording_id = recording.id if recording is not None else recorder.id if recorder else None
-        if recorder is not None:
-            self._recorders[live.number] = recorder
-        live.answers = _answers(recording, simulated=self.demo.on)
-        self.session.add(live)  # listed before anything is sent
-        self.session.move_conversation(live.number, Target(request.repo, request.branch, target.origin))
+        live = self.live_run(options, target, asked, found, prompt, tasks, mode=self.mode(options))
+        run = live.run
+        assert run is not None
+        self.session.move_conversation(live.number, Target(live.request.repo, live.request.branch, target.origin))
         if options.out and self.shell is not None:
             self.shell.user_ns[options.out] = run
-        for notice in dict.fromkeys(line for e in expansions for line in e.notice_lines()):  # once each
-            print(f"cloudcode: {notice}")
+        say_notices(expansions)
         try:
             live.show()
-            live.start(begin, detached=options.no_wait)
+            live.start(live.starter, detached=options.no_wait)
             if options.no_wait:
                 if live.mode == "text":
                     print("cloudcode: running in the background: %cloudcode wait shows the result")
@@ -243,6 +226,67 @@ class CloudCodeMagics(Magics):
                 self.remember_threads([live])
         run.raise_for_status()
         return None
+
+    def _prompts(self, options: CellOptions, body: str) -> tuple[str | None, dict[str, str] | None, list[Expansion]]:
+        """The cell's prompt, or its tasks, expanded with -i; and the expansions (for their notices)."""
+        refuse_secrets(body, "the cell", self.secret_values())
+        tasks = split_tasks(body) if options.parallel else None  # split first: a value never makes tasks
+        expansions: list[Expansion] = []
+        if options.interpolate or self.cfg.interpolate:
+            prompts = tasks if tasks is not None else {"": body}
+            expanded = {name: self._interpolate(prompt) for name, prompt in prompts.items()}
+            expansions = list(expanded.values())
+            tasks = {name: e.text for name, e in expanded.items()} if tasks is not None else None
+            body = expanded[""].text if tasks is None else body
+        return (None if tasks else body), tasks, expansions
+
+    def replayable(
+        self, options: CellOptions, target: Target, prompt: str | None, tasks: dict[str, str] | None
+    ) -> tuple[Request, tuple[Entry, Recorded] | None]:
+        """What ``target`` would be asked, and the recording that would replay it instead, if any."""
+        asked = self._request(options, target, prompt, tasks, for_replay=True)
+        return asked, self._recording_for(options, asked)
+
+    def live_run(
+        self,
+        options: CellOptions,
+        target: Target,
+        asked: Request,
+        found: tuple[Entry, Recorded] | None,
+        prompt: str | None,
+        tasks: dict[str, str] | None,
+        *,
+        mode: str,
+        slots: Slots | None = None,
+    ) -> LiveRun:
+        """The run of this cell on ``target``, listed in the history, not started (``live.starter``
+        starts it: a replay of ``found``, or the API, waiting for one of ``slots`` if given)."""
+        recording, recorded = found or (None, None)
+        if recording is not None and recorded is not None:
+            request = replace(asked, thread_id=_recorded_thread(recorded) or asked.thread_id)  # one id, start to end
+        else:
+            request = self._request(options, target, prompt, tasks)
+        self._wait_for_thread(request.thread_id)
+        self.session.set_thread(request.repo, request.branch, request.thread_id)
+        run = Run(request, masker=self.masker() if recorded is not None else None, origin=target.origin)
+        recorder = None
+        if slots is not None and recorded is None:
+            run.queue()  # shown queued from the first frame: it waits for a slot
+        if recording is not None and recorded is not None:
+            simulated = "a simulated run " if recording.simulated else ""
+            source = f"replay of {simulated}recorded {recording.when} · --live sends it again"
+            begin = self._replay(recorded)
+        else:
+            source = self.source()
+            begin, recorder = self._begin(request, slots)
+        live = LiveRun(self.session.next_number(), request, run, mode=mode, source=source)
+        live.starter = begin
+        live.recording_id = recording.id if recording is not None else recorder.id if recorder else None
+        if recorder is not None:
+            self._recorders[live.number] = recorder
+        live.answers = _answers(recording, simulated=self.demo.on)
+        self.session.add(live)  # listed before anything is sent
+        return live
 
     def _target_of(self, options: CellOptions) -> Target:
         target = self.target(options.repo, options.branch)
@@ -336,7 +380,7 @@ class CloudCodeMagics(Magics):
 
         return lambda run: start_replay(recorded, run, speed=self.cfg.replay_speed)
 
-    def _dry_run(
+    def dry_run(
         self,
         options: CellOptions,
         target: Target,
@@ -361,7 +405,7 @@ class CloudCodeMagics(Magics):
         return interpolate(template, namespace, errors=self.errors, limit=self.cfg.interpolate_limit,
                            masker=self.masker())
 
-    def _begin(self, request: Request) -> tuple[Callable[[Run], RunHandle], Recorder | None]:
+    def _begin(self, request: Request, slots: Slots | None = None) -> tuple[Callable[[Run], RunHandle], Recorder | None]:
         """How to start the run live, and its recorder (None when not recorded)."""
         from ..client.api import start
 
@@ -377,7 +421,7 @@ class CloudCodeMagics(Magics):
         def begin(run: Run) -> RunHandle:
             return start(request, run=run, idle_timeout=idle_timeout,
                          connect_timeout=self.cfg.connect_timeout, recorder=recorder, github_api=github_api,
-                         github_timeout=self.cfg.github_timeout)
+                         github_timeout=self.cfg.github_timeout, slots=slots)
 
         return begin, recorder
 
@@ -407,6 +451,11 @@ class CloudCodeMagics(Magics):
                 if summary.status == "completed" and live.recording_id:
                     self.session.positions[(summary.repo, summary.branch)] = live.recording_id
 
+    def keep_board(self, board: Board) -> None:
+        """An ``--across`` cell's board, finished by the after-cell hook once all its runs ended."""
+        self.boards.append(board)
+        self.last_board = board
+
     def _say_unrecorded(self, live: LiveRun) -> None:
         """Once per run: its recording could not be written (the run went on without it)."""
         recorder = self._recorders.pop(live.number, None)
@@ -420,6 +469,9 @@ class CloudCodeMagics(Magics):
         for live in ended:
             live.finish()
         self.remember_threads(ended)
+        for board in [board for board in self.boards if board.ended]:
+            board.finish()
+        self.boards = [board for board in self.boards if not board.finished]
 
     def stop_all(self) -> None:
         """Unloading: cancel every run and leave its transcript."""

@@ -32,6 +32,8 @@ class CellOptions:
     interpolate: bool = False
     live: bool = False
     replay: bool = False
+    across: str | None = None
+    max_concurrent: int | None = None
 
 
 def parse_options(line: str, parse_argstring: Callable[[str], argparse.Namespace], secrets: Iterable[str | None] = ()) -> CellOptions:
@@ -47,6 +49,12 @@ def parse_options(line: str, parse_argstring: Callable[[str], argparse.Namespace
         raise UsageError("--new and --thread contradict each other: use one.")
     if args.live and args.replay:
         raise UsageError("--live and --replay contradict each other: use one.")
+    if args.max_concurrent is not None and args.across is None:
+        raise UsageError("--max-concurrent bounds the runs of --across: add --across SPEC, or leave it out.")
+    if args.max_concurrent is not None and args.max_concurrent < 1:
+        raise UsageError(f"--max-concurrent needs 1 or more runs, not {args.max_concurrent}.")
+    if args.across is not None and (args.repo or args.thread):
+        raise UsageError("--across names the repositories (and their threads): leave out -r and --thread.")
     if args.out is not None and not _VARIABLE.match(args.out):
         raise UsageError(f"-o/--out needs a Python variable name, not {args.out[:80]!r}.")
     return CellOptions(**{name: getattr(args, name) for name in CellOptions.__dataclass_fields__})

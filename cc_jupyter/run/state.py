@@ -174,6 +174,12 @@ class Run:
         self.thread_id = thread_id
         self.version += 1
 
+    def queue(self) -> None:
+        """Not started: waiting, ``pending``, for one of a group's slots (before any view draws it)."""
+        if self.status == "running" and self.event_count == 0:
+            self.status = "pending"
+            self.version += 1
+
     def adopt_thread(self, candidate: JSON) -> bool:
         """Adopt a thread id the server sent (policy rule 1), if it looks like an id."""
         if not plausible_thread_id(candidate):

@@ -105,6 +105,10 @@ class Extension:
         """Answer a call to the simulated GitHub about `repo` before it does; True if it did."""
         return False
 
+    def github_owner(self, h: Exchange, rid: int, owner: str) -> bool:
+        """Answer a listing of `owner`'s repositories before the simulated GitHub does; True if it did."""
+        return False
+
     def stop(self) -> None:
         """The simulator stops: let go of anything waiting."""
 

@@ -2,15 +2,24 @@
 
     GET /github/repos/{owner}/{repo}/branches/{branch}
     GET /github/repos/{owner}/{repo}/compare/{base}...{head}     (also base..head)
+    GET /github/orgs/{owner}/repos, /github/users/{owner}/repos   (per_page, page; a Link header)
+
+An owner's repositories are its bare repositories, those of its roster (`give_owner`:
+`<git_root>/<owner>/roster.json`) and, for the demo's class, DEMO_OWNERS.
 """
 from __future__ import annotations
 
+import json
+import os
 import re
+import tempfile
+import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from .repos import Git, GitError, RepoRef, parse_repo, valid_branch
 
@@ -24,6 +33,10 @@ API = "https://api.github.com/repos"
 SHA = re.compile(r"[0-9a-fA-F]{4,40}")
 FIELD, FORMAT = "\x1f", "%H%x1f%an%x1f%ae%x1f%at%x1f%cn%x1f%ce%x1f%ct%x1f%T%x1f%P%x1f%B"
 STATUS = {"A": "added", "M": "modified", "D": "removed", "T": "changed"}
+ROSTER = "roster.json"  # <git_root>/<owner>/roster.json: the repositories an owner has before any run made them
+# The demo's class, listed by every simulator (`github:my-class/assignment-1-*` in the teaching notebook).
+DEMO_OWNERS = {"my-class": ("assignment-1-ana", "assignment-1-ben", "assignment-1-caz", "assignment-1-dee",
+                            "assignment-1-eli", "assignment-1-fay", "assignment-2-ana", "course-notes")}
 
 
 @dataclass(frozen=True)
@@ -46,9 +59,13 @@ def token_of(authorization: str) -> str:
     return token.strip() if scheme.lower() in ("bearer", "token") else ""
 
 
-def answer(h: Exchange, rid: int, path: str) -> None:
-    """Answer one request under /github (the extension first, when it is about a branch or a comparison)."""
+def answer(h: Exchange, rid: int, path: str, query: str = "") -> None:
+    """Answer one request under /github (the extension first, for a branch, a comparison or a listing)."""
     parts = path[len(PREFIX):].split("/")  # "", "repos", owner, repo, "branches" | "compare", ...
+    if len(parts) == 4 and parts[1] in ("orgs", "users") and parts[3] == "repos":
+        if not h.extension.github_owner(h, rid, unquote(parts[2])):
+            send(h, rid, listing(h, parts[1], unquote(parts[2]), query))
+        return None
     found = len(parts) >= 6 and parts[1] == "repos" and parts[4] in ("branches", "compare") and all(parts[2:6])
     repo = parse_repo(f"{unquote(parts[2])}/{unquote(parts[3])}") if found else None
     if repo is None:
@@ -78,6 +95,73 @@ def respond(h: Exchange, repo: RepoRef, kind: str, rest: str) -> Reply:
         base, _, head = rest.partition(dots)
         body = reader.compare(base, head, dots) if base and head else None
     return NOT_FOUND if body is None else Reply(200, body)
+
+
+# -- an owner's repositories -------------------------------------------------------------------
+
+def give_owner(git_root: Path, owner: str, names: Iterable[str], *, user: bool = False,
+               archived: Iterable[str] = ()) -> None:
+    """List `names` (and the `archived` ones) as `owner`'s repositories, an organization unless `user`."""
+    if parse_repo(f"{owner}/x") is None:
+        raise ValueError(f"not a GitHub owner: {owner!r}")
+    folder = git_root / owner.lower()
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = [{"name": n, "archived": False} for n in names] + [{"name": n, "archived": True} for n in archived]
+    roster = {"login": owner, "type": "User" if user else "Organization", "repositories": entries}
+    fd, staging = tempfile.mkstemp(prefix=".roster-", dir=folder)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        json.dump(roster, file)
+    os.replace(staging, folder / ROSTER)
+
+
+def listing(h: Exchange, kind: str, owner: str, query: str) -> Reply:
+    """GitHub's page of an owner's repositories; `/orgs/` answers only for an organization."""
+    if h.command != "GET" or parse_repo(f"{owner}/x") is None:
+        return NOT_FOUND
+    login, org, repos = _owner(h.state.repos.root, owner)
+    if not repos or (kind == "orgs" and not org):
+        return NOT_FOUND
+    asked = dict(parse_qsl(query))
+    per_page, page = _number(asked.get("per_page"), 30, 100), _number(asked.get("page"), 1, 10**6)
+    last = max(1, -(-len(repos) // per_page))
+    base = f"http://{h.headers.get('Host') or '127.0.0.1'}{PREFIX}/{kind}/{quote(owner, safe='')}/repos?"
+    links = {"prev": page - 1, "next": page + 1, "last": last, "first": 1}
+    link = ", ".join(f'<{base}{urlencode({**asked, "page": n})}>; rel="{rel}"' for rel, n in links.items()
+                     if (rel in ("prev", "first") and page > 1) or (rel in ("next", "last") and page < last))
+    owner_object = {"login": login, "type": "Organization" if org else "User", "html_url": f"https://github.com/{login}"}
+    body = [_repository(RepoRef(login, name), owner_object, archived)
+            for name, archived in repos[(page - 1) * per_page:page * per_page]]
+    return Reply(200, body, {"Link": link} if link else {})
+
+
+def _owner(root: Path, owner: str) -> tuple[str, bool, list[tuple[str, bool]]]:
+    """(login, is an organization, [(name, archived)] sorted by name) of an owner (no repositories: unknown)."""
+    folder, login, org = root / owner.lower(), owner, True
+    found = {name: (name, False) for name in DEMO_OWNERS.get(owner.lower(), ())}
+    if folder.is_dir():
+        found.update((bare.name[:-4].lower(), (bare.name[:-4], False)) for bare in folder.glob("*.git")
+                     if (bare / "HEAD").is_file() and parse_repo(f"x/{bare.name}") is not None)
+    try:
+        roster = json.loads((folder / ROSTER).read_text(encoding="utf-8"))
+        login, org = str(roster.get("login") or owner), roster.get("type") != "User"
+        for entry in roster.get("repositories", []):
+            name = str(entry.get("name", ""))
+            if parse_repo(f"x/{name}") is not None:
+                found[name.lower()] = (name, entry.get("archived") is True)
+    except (OSError, ValueError, AttributeError):
+        pass  # no roster (or not one): the bare repositories and the demo's
+    return login, org, sorted(found.values(), key=lambda item: item[0].lower())
+
+
+def _number(raw: str | None, default: int, most: int) -> int:
+    return min(int(raw), most) if raw and len(raw) < 10 and raw.isascii() and raw.isdigit() and int(raw) else default
+
+
+def _repository(ref: RepoRef, owner: dict[str, str], archived: bool) -> dict[str, Any]:
+    return {"id": zlib.crc32(ref.key.encode()), "name": ref.name, "full_name": ref.slug, "private": True,
+            "owner": owner, "html_url": ref.web(), "url": f"{API}/{ref.slug}", "clone_url": ref.clone_url,
+            "fork": False, "archived": archived, "disabled": False, "visibility": "private",
+            "default_branch": "main"}
 
 
 class Reader:

@@ -68,7 +68,8 @@ class Handler(BaseHTTPRequestHandler):
     do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_POST
 
     def _route(self) -> None:
-        path = urlsplit(self.path).path
+        target = urlsplit(self.path)
+        path = target.path
         body = self._read_body()
         if body is None:
             return
@@ -77,7 +78,8 @@ class Handler(BaseHTTPRequestHandler):
             route.answer(self, body)
         elif path == github.PREFIX or path.startswith(github.PREFIX + "/"):
             token = github.token_of(self.headers.get("Authorization", ""))
-            github.answer(self, self.state.log.open(path, method=self.command, has_token=bool(token)), path)
+            github.answer(self, self.state.log.open(path, method=self.command, has_token=bool(token)), path,
+                          target.query)
         else:
             rid = None
             if not path.startswith("/_sim/"):

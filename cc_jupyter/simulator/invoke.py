@@ -47,7 +47,7 @@ def answer(h: Exchange, raw: bytes) -> None:
             from_prompts.update(found)
     except DirectiveError as exc:
         return h.reject(rid, 422, {"detail": str(exc)})
-    directives = {**matching(state.rules, prompts), **from_prompts}
+    directives = {**matching(state.rules, prompts, req.repo_url), **from_prompts}
     sc = state.directives.merge(state.defaults, directives)
     state.log.update(rid, directives=directives)
 

@@ -114,10 +114,14 @@ class Directives:
         return self.scenario(**{**defaults, **directives})
 
 
+REPO_RULE = "repo:"  # a rule whose regex starts so matches the repository URL, not a prompt
+
+
 @dataclass(frozen=True)
 class Rule:
     pattern: re.Pattern[str]
     directives: dict[str, Any]
+    on_repo: bool = False
 
 
 def compile_rules(rules: Iterable[Sequence[str]] | None, directives: Directives) -> tuple[Rule, ...]:
@@ -127,12 +131,13 @@ def compile_rules(rules: Iterable[Sequence[str]] | None, directives: Directives)
         if isinstance(rule, str) or len(rule) != 2:
             raise ValueError(f"A rule is a (regex, directives) pair, not {rule!r}")
         regex, text = rule
+        on_repo = isinstance(regex, str) and regex.startswith(REPO_RULE)
         try:
-            pattern = re.compile(regex)
+            pattern = re.compile(regex[len(REPO_RULE):] if on_repo else regex)
         except (re.error, TypeError) as exc:
             raise ValueError(f"Invalid rule regex {regex!r}: {exc}") from None
         try:
-            compiled.append(Rule(pattern, directives.parse(str(text))))
+            compiled.append(Rule(pattern, directives.parse(str(text)), on_repo))
         except DirectiveError as exc:
             raise ValueError(f"Invalid rule {regex!r}: {exc}") from None
     return tuple(compiled)
@@ -146,11 +151,12 @@ def parse_cli_rule(text: str) -> tuple[str, str]:
     return regex, directives
 
 
-def matching(rules: Sequence[Rule], prompts: Iterable[str]) -> dict[str, Any]:
-    """The directives of every rule some prompt matches, later rules winning."""
+def matching(rules: Sequence[Rule], prompts: Iterable[str], repo: str = "") -> dict[str, Any]:
+    """The directives of every rule some prompt (or, for a ``repo:`` rule, the repository URL)
+    matches, later rules winning."""
     prompts = list(prompts)
     found: dict[str, Any] = {}
     for rule in rules:
-        if any(rule.pattern.search(prompt) for prompt in prompts):
+        if rule.pattern.search(repo) if rule.on_repo else any(rule.pattern.search(prompt) for prompt in prompts):
             found.update(rule.directives)
     return found

@@ -45,6 +45,11 @@ class Gates:
                 del self._waiting[name]
             self._changed.notify_all()
 
+    def held(self, name: str) -> int:
+        """How many runs wait at `name` now."""
+        with self._changed:
+            return self._waiting[name]
+
     def wait_held(self, name: str, timeout: float) -> None:
         """Return once a run is waiting at `name`; raise TimeoutError after `timeout` seconds."""
         with self._changed:

@@ -121,5 +121,8 @@ class Rigs(Extension):
     def github(self, h: Exchange, rid: int, repo: RepoRef) -> bool:
         return self.github_failures.answer(h, rid, repo) or self.tokens.answer(h, rid, repo)
 
+    def github_owner(self, h: Exchange, rid: int, owner: str) -> bool:
+        return self.tokens.answer_owner(h, rid, owner)
+
     def stop(self) -> None:
         self.gates.reset()

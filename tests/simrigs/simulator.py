@@ -31,5 +31,9 @@ class RiggedSimulator(Simulator):
         """Return once a run waits at `hold=NAME`; raise TimeoutError after `timeout` seconds."""
         self.rigs.gates.wait_held(name, timeout)
 
+    def held(self, name: str) -> int:
+        """How many runs (open streams) wait at `hold=NAME` now."""
+        return self.rigs.gates.held(name)
+
     def __repr__(self) -> str:
         return super().__repr__().replace("<Simulator", "<RiggedSimulator", 1)
