@@ -5,6 +5,7 @@ from __future__ import annotations
 import _thread
 import asyncio
 import signal
+import sys
 import threading
 
 import pytest
@@ -53,6 +54,15 @@ def test_never_more_streams_than_the_bound_and_every_target_runs(sim):
     assert group.summary() == "6 targets: 6 completed"
     rows = group.rows()
     assert [row["status"] for row in rows] == ["completed"] * 6 and rows[5]["branch"] == "feature/x"
+    table = group.table()  # pandas is a test dependency: a DataFrame, a row per target in order
+    assert list(table["repo"]) == CLASS and list(table["branch"])[5] == "feature/x"
+    assert list(table.columns) == list(rows[0]) and (table["status"] == "completed").all()
+
+
+def test_the_table_is_the_rows_without_pandas(sim, monkeypatch):
+    group = cc_jupyter.invoke_many("Fix the typo", repos=CLASS[:2], changes=False, record=False, **creds(sim))
+    monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas now raises ImportError
+    assert group.table() == group.rows() and [row["repo"] for row in group.rows()] == CLASS[:2]
 
 
 def test_a_401_and_a_404_stay_with_their_targets(sim):
