@@ -13,8 +13,8 @@ from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 
 from ..errors import InvalidRequestError, RunCancelled
-from ..repos import github_repository
-from ..run.state import Run
+from ..repos import github_repository, repository_key
+from ..run.state import Run, status_word
 from ..text import clip, one_line, strip_escapes
 from .handle import RunHandle
 
@@ -32,6 +32,12 @@ class RepoTarget:
 
     def __str__(self) -> str:
         return f"{self.repo}@{self.branch}" if self.branch else self.repo
+
+
+def target_key(repo: str, branch: str | None) -> tuple[object, str | None]:
+    """What makes two targets one: the repository however it is written (https, ``.git``, scp,
+    case), and the branch."""
+    return repository_key(repo) or repo, branch
 
 
 def parse_target(text: str, api_url: str = "") -> RepoTarget:
@@ -188,11 +194,11 @@ class RunGroup:
     @property
     def failed(self) -> list[Run]:
         """The runs that failed or were cut (a cancelled run is not a failure)."""
-        return [run for run in self.runs if run.status in ("failed", "disconnected")]
+        return [run for run in self.runs if run.failed]
 
     def summary(self) -> str:
         """``12 targets: 9 completed, 2 failed, 1 running`` — one line."""
-        parts = ", ".join(f"{n} {status if status != 'pending' else 'queued'}" for status, n in self.counts.items())
+        parts = ", ".join(f"{n} {status_word(status)}" for status, n in self.counts.items())
         return f"{len(self)} target{'s' if len(self) != 1 else ''}: {parts}"
 
     def rows(self) -> list[dict[str, object]]:
@@ -219,7 +225,7 @@ def target_row(run: Run) -> dict[str, object]:
     return {
         "repo": run.info.repo,
         "branch": run.info.branch,
-        "status": "queued" if run.status == "pending" else run.status,
+        "status": status_word(run.status),
         "elapsed": round(run.duration, 1) if run.status != "pending" else 0.0,
         "last line": last_line(run),
         "commits": len(changes.commits) if changes is not None else 0,

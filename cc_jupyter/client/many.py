@@ -7,11 +7,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import CloudCodeError
-from ..repos import repository_key
 from ..run.state import Run
 from ..settings import CONNECT_TIMEOUT, env_settings
 from .api import Call, Record, _parameters_of, call_of
-from .group import DEFAULT_MAX_CONCURRENT, RepoTarget, RunGroup, Slots, parse_targets
+from .group import DEFAULT_MAX_CONCURRENT, RepoTarget, RunGroup, Slots, parse_targets, target_key
 from .handle import RunHandle, without_traceback
 
 
@@ -39,12 +38,12 @@ def many_calls(
     slots = Slots(max_concurrency)
     kept: list[RepoTarget] = []
     calls: list[Call] = []
-    seen: set[tuple[object, str]] = set()
+    seen: set[tuple[object, str | None]] = set()
     for target in targets:
         call = call_of(message, tasks=tasks, repo=target.repo, branch=target.branch or branch, haiku=haiku,
                        api_url=api_url, api_key=api_key, github_token=github_token, idle_timeout=idle_timeout,
                        connect_timeout=connect_timeout, record=record, changes=changes, github_api_url=github_api_url)
-        key = (repository_key(call.request.repo) or call.request.repo, call.request.branch)
+        key = target_key(call.request.repo, call.request.branch)
         if key not in seen:  # one repository written two ways: one run
             seen.add(key)
             kept.append(target)

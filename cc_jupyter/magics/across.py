@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from IPython.core.error import UsageError
 
-from ..client.group import RepoTarget, RunGroup, Slots, parse_targets
+from ..client.group import RepoTarget, RunGroup, Slots, parse_targets, target_key
 from ..errors import RunFailedError
-from ..repos import github_repository, repository_key
+from ..repos import github_repository
 from ..text import clip, one_line, strip_escapes
 from .interpolate import Expansion, say_notices
 from .live import REFRESH_INTERVAL, LiveRun, cancel_all
@@ -77,15 +77,16 @@ def run_across(
     """The cell: resolve the targets, check every request (nothing is sent if one is refused),
     then run them on the board; a cell with failed targets fails with one line once all ended."""
     assert options.across is not None
-    targets, expanded = across_targets(magics, options.across)
-    default_branch = options.branch or magics.settings().branch
-    api = magics.settings().github_api_url
+    settings = magics.settings()
+    targets, expanded = across_targets(magics, options.across, settings)
+    default_branch = options.branch or settings.branch
+    api = settings.github_api_url
     planned: list[tuple[Target, Request, tuple[Entry, Recorded] | None]] = []
-    seen: set[tuple[object, str]] = set()
+    seen: set[tuple[object, str | None]] = set()
     for repo_target in targets:
         repo = github_repository(repo_target.repo, api) or repo_target.repo
         target = Target(repo, repo_target.branch or default_branch, ORIGIN)
-        key = (repository_key(repo) or repo, target.branch)
+        key = target_key(repo, target.branch)
         if key in seen:  # one repository written two ways: one run, one thread
             continue
         seen.add(key)
@@ -120,14 +121,14 @@ def run_across(
     board.raise_for_failures()
 
 
-def across_targets(magics: AcrossHost, spec: str) -> tuple[list[RepoTarget], str]:
+def across_targets(magics: AcrossHost, spec: str, settings: Settings) -> tuple[list[RepoTarget], str]:
     """The targets ``spec`` names, and what a ``github:`` pattern expanded to (for --dry-run)."""
     spec = spec.strip()
-    api = magics.settings().github_api_url or ""
+    api = settings.github_api_url or ""
     expanded = ""
     items: list[Any]
     if spec.startswith(GITHUB_PATTERN):
-        items = _expand(magics, spec)
+        items = _expand(magics, spec, settings)
         shown = ", ".join(items[:20]) + (f", … {len(items) - 20} more" if len(items) > 20 else "")
         expanded = f"{spec} is {len(items)} repositor{'y' if len(items) == 1 else 'ies'}: {shown}"
     elif _VARIABLE.match(spec):
@@ -145,12 +146,11 @@ def across_targets(magics: AcrossHost, spec: str) -> tuple[list[RepoTarget], str
     return parse_targets(items, api), expanded
 
 
-def _expand(magics: AcrossHost, spec: str) -> list[str]:
+def _expand(magics: AcrossHost, spec: str, settings: Settings) -> list[str]:
     """``github:OWNER/PATTERN`` as repository URLs, read from the configured GitHub with the user's token."""
     from ..changes.github_repos import expand_pattern
     from ..client.loop import background
 
-    settings = magics.settings()
     if not settings.github_token:
         raise UsageError(f"--across {clip(spec, 80)} reads the owner's repositories from GitHub with your token: "
                          "set GITHUB_TOKEN or run %cloudcode login first.")
@@ -283,7 +283,7 @@ class Board:
 
     def raise_for_failures(self) -> None:
         """One line naming the targets that failed or were cut (a cancelled one is not a failure)."""
-        failed = [run for run in self._runs if run.status in ("failed", "disconnected")]
+        failed = [run for run in self._runs if run.failed]
         if not failed:
             return
         named = "; ".join(f"{_label(run)} ({_why(run)})" for run in failed[:_FAILED_NAMED])

@@ -86,6 +86,11 @@ def _json_text(value: JSON) -> str:
         return str(value)
 
 
+def status_word(status: str) -> str:
+    """A status as said to a user: a run waiting for a group's slot (``pending``) is ``queued``."""
+    return "queued" if status == "pending" else status
+
+
 class Run:
     """State of one run. ``apply``, ``commit``, ``finish``, ``fail`` and the thread methods are
     called by the I/O thread only (the transport, or a replay); everything else only reads."""
@@ -123,6 +128,11 @@ class Run:
         return self.status in FINAL_STATUSES
 
     @property
+    def failed(self) -> bool:
+        """Whether the run failed or was cut (a run the user cancelled did not fail)."""
+        return self.status in ("failed", "disconnected")
+
+    @property
     def duration(self) -> float:
         return (self.ended_at or time.time()) - self.started_at
 
@@ -145,7 +155,7 @@ class Run:
         """Raise :class:`~cc_jupyter.RunFailedError` if the run failed or was cut; else return it.
 
         A run the user cancelled is not an error."""
-        if self.status in ("failed", "disconnected"):
+        if self.failed:
             message = self.error.message if self.error else f"The run ended {self.status}."
             raise RunFailedError(message, run=self)
         return self

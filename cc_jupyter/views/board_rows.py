@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..run.changes import Changes, web_url
-from ..run.state import Run
+from ..run.state import Run, status_word
 from ..run.task import TaskState
 from ..text import one_line, shorten, strip_escapes
 from .html import escape
@@ -32,11 +32,6 @@ LINES_LOOKED_AT = 50  # non-blank lines tried (records that show nothing are ski
 STATUS_ORDER = ("running", "pending", "completed", "failed", "disconnected", "cancelled")
 GREEN, RED, DIM = "#1a7f37", "#cf222e", "#6e7781"
 MINUS = "\u2212"
-
-
-def status_word(status: str) -> str:
-    """The status as a board says it: a run waiting for a slot is ``queued``."""
-    return "queued" if status == "pending" else status
 
 
 @dataclass(frozen=True)
